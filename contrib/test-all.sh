@@ -1,0 +1,95 @@
+#!/bin/bash
+# The whole test suite, on a fresh Debian 12 machine, as root: set up and
+# build, unit tests (check), cppcheck, unit tests again under ASan/UBSan,
+# valgrind on the commands, end-to-end tests against a real local Slurm
+# cluster with simulated RAPL, benchmarks, and make distcheck.
+#
+# Prints one line per stage and ends with "test-all: N passed, M failed",
+# where N and M count individual tests (unit cases, e2e scripts, checks).
+#   TEST_ALL_SKIP="distcheck bench"  skips the named stages.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+passed=0
+failed=0
+failed_stages=()
+skip=" ${TEST_ALL_SKIP:-} "
+logdir="$top/_test-logs"
+rm -rf "$logdir"
+mkdir -p "$logdir"
+
+say() { printf 'test-all: %s\n' "$*"; }
+
+# Counts of an automake test-suite.log ("# PASS: N" lines).
+count_automake() {
+	local log=$1 p f
+	p=$(sed -n 's/^# PASS: *//p' "$log" 2>/dev/null | head -1)
+	f=$(sed -n 's/^# \(FAIL\|ERROR\|XPASS\): *//p' "$log" 2>/dev/null | awk '{s+=$1} END {print s+0}')
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+}
+
+# run_stage NAME COUNT-MODE CMD...: COUNT-MODE is "one" (the stage is one
+# test) or a log file in automake format whose counts are added.
+run_stage() {
+	local name=$1 mode=$2 rc
+	shift 2
+	case "$skip" in *" $name "*) say "$name: skipped (TEST_ALL_SKIP)"; return 0;; esac
+	say "$name: running"
+	local t0=$SECONDS
+	"$@" > "$logdir/$name.log" 2>&1
+	rc=$?
+	if [ "$mode" = one ]; then
+		if [ $rc -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	else
+		count_automake "$mode"
+		# A stage that failed before its tests ran still counts as a failure.
+		if [ $rc -ne 0 ] && ! grep -qs '^# \(FAIL\|ERROR\): *[1-9]' "$mode"; then
+			failed=$((failed + 1))
+		fi
+	fi
+	if [ $rc -eq 0 ]; then
+		say "$name: ok ($((SECONDS - t0)) s)"
+	else
+		say "$name: FAILED (exit $rc, $((SECONDS - t0)) s); last lines of $logdir/$name.log:"
+		tail -n 40 "$logdir/$name.log" | sed 's/^/    /'
+		failed_stages+=("$name")
+	fi
+	return 0
+}
+
+stage_setup() { contrib/setup.sh; }
+stage_unit() { make -j"$(nproc)" check; }
+stage_cppcheck() { make cppcheck; }
+stage_sanitizers() {
+	rm -rf _build-san && mkdir _build-san && cd _build-san &&
+	../configure -q --disable-plugins --enable-sanitizers &&
+	make -j"$(nproc)" >/dev/null &&
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		make -j"$(nproc)" check
+}
+stage_valgrind() { tests/valgrind.sh; }
+stage_install() { make install >/dev/null; }
+stage_e2e() { tests/e2e/run.sh; }
+stage_bench() { tests/bench/run.sh; }
+stage_distcheck() { make -j"$(nproc)" distcheck >/dev/null; }
+
+run_stage setup one stage_setup
+if [ ${#failed_stages[@]} -eq 0 ]; then
+	run_stage unit tests/test-suite.log stage_unit
+	run_stage cppcheck one stage_cppcheck
+	run_stage sanitizers _build-san/tests/test-suite.log stage_sanitizers
+	run_stage valgrind one stage_valgrind
+	run_stage install one stage_install
+	run_stage e2e "$logdir/e2e-counts.log" env E2E_COUNTS="$logdir/e2e-counts.log" tests/e2e/run.sh
+	run_stage bench one stage_bench
+	run_stage distcheck one stage_distcheck
+fi
+# The benchmark figures belong in CI's output, not only in a log file.
+[ -s "$logdir/bench.log" ] && sed 's/^/    /' "$logdir/bench.log"
+
+say "logs in $logdir"
+[ ${#failed_stages[@]} -eq 0 ] || say "failed stages: ${failed_stages[*]}"
+echo "test-all: $passed passed, $failed failed"
+[ $failed -eq 0 ] && [ ${#failed_stages[@]} -eq 0 ]
