@@ -1,0 +1,53 @@
+/*
+ * policy.h: queue orders, classic and learned (Carastan-Santos & de Camargo,
+ * SC17), as one scoring function over plain values. The simulator and the
+ * live Slurm plugins call this same code.
+ */
+#ifndef SCHED_POLICY_H
+#define SCHED_POLICY_H
+
+#include <stdbool.h>
+
+enum policy_kind {
+	POLICY_FCFS,	/* submit time */
+	POLICY_SPF,	/* shortest processing time p */
+	POLICY_SAF,	/* smallest area p*q */
+	POLICY_WFP3,	/* (w/p)^3 * q, descending */
+	POLICY_UNICEF,	/* (w+e) / (log2(q) * p), descending, q = 1 guarded */
+	POLICY_F1,	/* log10(p)*q + 870*log10(r) */
+	POLICY_F2,	/* sqrt(p)*q + 25600*log10(r) */
+	POLICY_F3,	/* p*q + 6860000*log10(r) */
+	POLICY_F4,	/* p*sqrt(q) + 530000*log10(r) */
+	POLICY_COUNT
+};
+
+/*
+ * What a policy may look at, in plain numbers (no simulator or Slurm type):
+ * p the runtime the scheduler believes (actual or requested), s > 0;
+ * q processors, > 0; r the submit time in seconds from the start of the
+ * experiment window; w the current wait (now - submit), s >= 0.
+ */
+struct policy_job {
+	double p;
+	double q;
+	double r;
+	double w;
+};
+
+/*
+ * The job's score: a smaller score runs first, for every policy
+ * (descending policies return the negated value). FCFS returns r. Ties are
+ * the caller's to break (submit time, then trace order). Never NaN.
+ */
+double policy_score(enum policy_kind kind, const struct policy_job *job);
+
+/* True if the score changes with time (depends on w): WFP3, UNICEF. */
+bool policy_is_dynamic(enum policy_kind kind);
+
+/* "fcfs", "spf", "saf", "wfp3", "unicef", "f1".."f4". */
+const char *policy_name(enum policy_kind kind);
+
+/* Parse a name as printed by policy_name (case-insensitive). 0 or -1. */
+int policy_parse(const char *name, enum policy_kind *kind);
+
+#endif

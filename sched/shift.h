@@ -1,0 +1,38 @@
+/*
+ * shift.h: carbon-aware time shifting: forecasts of a grid's carbon
+ * intensity and the choice of the lowest-carbon start within a window.
+ */
+#ifndef SCHED_SHIFT_H
+#define SCHED_SHIFT_H
+
+#include <stdint.h>
+
+struct intensity_series;
+
+enum forecast_kind {
+	FORECAST_ORACLE,	/* the series itself: perfect knowledge */
+	FORECAST_PERSISTENCE,	/* day-ahead persistence: I(t - k*24h), the
+				 * latest day already observed at "now" */
+};
+
+/* "oracle", "persistence"; parse is case-insensitive, 0 or -1. */
+const char *forecast_name(enum forecast_kind kind);
+int forecast_parse(const char *name, enum forecast_kind *kind);
+
+/*
+ * Forecast of the integral of intensity over [t0, t1) (gCO2e/kWh times
+ * seconds) as known at time now. All times are unix seconds; t0 <= t1.
+ */
+double shift_forecast_integral(const struct intensity_series *s,
+	enum forecast_kind kind, int64_t now, int64_t t0, int64_t t1);
+
+/*
+ * The start in [earliest, latest] whose window [start, start + duration)
+ * has the lowest forecast integral as known at now; the earliest such start
+ * on ties. Unix seconds; earliest <= latest, duration > 0.
+ */
+int64_t shift_best_start(const struct intensity_series *s,
+	enum forecast_kind kind, int64_t now, int64_t earliest,
+	int64_t latest, int64_t duration);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * sim.h: discrete-event replay of a workload on one or more sites under a
+ * queue policy, a backfilling mode and optional carbon-aware time and space
+ * shifting.
+ */
+#ifndef SCHED_SIM_H
+#define SCHED_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "shift.h"
+#include "swf.h"
+
+struct intensity_series;
+
+enum backfill_kind {
+	BACKFILL_NONE,
+	BACKFILL_EASY,		/* reservation for the head job only */
+	BACKFILL_CONSERVATIVE,	/* a reservation for every queued job */
+};
+
+/* "none", "easy", "conservative"; parse is case-insensitive, 0 or -1. */
+const char *backfill_name(enum backfill_kind kind);
+int backfill_parse(const char *name, enum backfill_kind *kind);
+
+/* Site power model: constants per processor, and the facility overhead. */
+struct power_model {
+	double watts_busy;	/* per busy processor */
+	double watts_idle;	/* per idle processor */
+	double pue;		/* >= 1 */
+};
+
+/* A site: a cluster of procs processors on a grid with intensity ci. */
+struct sim_site {
+	const char *name;
+	int32_t procs;
+	const struct intensity_series *ci;	/* NULL: no carbon accounting */
+};
+
+/*
+ * Time shifting: a job may be held after its submit time by up to
+ * max_delay seconds, or max_delay_factor times its estimate when that is
+ * > 0, and becomes eligible at the start of the lowest-carbon window that
+ * fits its estimate (shift_best_start), as forecast at its submit time.
+ */
+struct time_shift {
+	int enabled;
+	int64_t max_delay;
+	double max_delay_factor;
+	enum forecast_kind forecast;
+};
+
+/*
+ * Space shifting (several sites): each arriving job goes to the site with
+ * the lowest score = expected grams CO2e + wait_weight * expected wait (s),
+ * among the sites whose expected start is within max_wait seconds of the
+ * earliest expected start over all sites.
+ */
+struct space_shift {
+	double wait_weight;	/* grams CO2e one second of wait is worth */
+	int64_t max_wait;
+};
+
+struct sim_config {
+	enum policy_kind policy;
+	enum backfill_kind backfill;
+	const struct sim_site *sites;	/* at least one */
+	size_t nsites;
+	struct power_model power;
+	int64_t carbon_epoch;	/* unix time of trace time 0 */
+	struct time_shift shift;
+	struct space_shift space;
+	/* Called now and then with jobs finished so far; may be NULL. */
+	void (*progress)(void *arg, size_t done, size_t total);
+	void *progress_arg;
+};
+
+/* Per job, indexed like workload.jobs. Times in trace seconds. */
+struct sim_job_result {
+	int64_t eligible;	/* submit, or later when held by time shifting */
+	int64_t start;
+	int64_t end;
+	int32_t site;		/* index into sim_config.sites */
+	double energy_j;	/* facility energy: procs*watts_busy*runtime*pue */
+	double co2e_g;		/* energy over the run, interval by interval */
+};
+
+/* Aggregates over all jobs (see metrics.h for windows and bsld). */
+struct sim_result {
+	struct sim_job_result *jobs;
+	size_t njobs;
+	int64_t first_submit;
+	int64_t makespan;	/* last end - first submit */
+	double busy_proc_seconds;
+	double energy_j;	/* busy + idle facility energy over the makespan */
+	double idle_energy_j;
+	double co2e_g;		/* jobs + idle */
+	double idle_co2e_g;
+};
+
+struct sim_error {
+	char text[512];
+};
+
+/*
+ * Replay w under cfg. Deterministic: all events of one instant (completions,
+ * then arrivals, then holds ending) are applied before one scheduling pass;
+ * queue ties are broken by submit time, then trace order. Returns 0 with
+ * *res filled (caller frees with sim_result_free), or -1 with err filled
+ * (bad configuration: a job wider than every site, no site, ...).
+ */
+int sim_run(const struct workload *w, const struct sim_config *cfg,
+	struct sim_result *res, struct sim_error *err);
+
+void sim_result_free(struct sim_result *res);
+
+#endif
