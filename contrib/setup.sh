@@ -47,9 +47,16 @@ SRC
 	log "installing ${#packages[@]} packages"
 	# Debian's maintainer scripts try to start the daemons; the local
 	# cluster script starts its own, so keep the packaged services down.
-	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-	chmod +x /usr/sbin/policy-rc.d
-	apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+	local made_policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		made_policy=1
+	fi
+	local rc=0
+	apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null || rc=$?
+	[ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
+	[ $rc -eq 0 ] || die "apt-get install failed (exit $rc)"
 }
 
 # The Slurm source of exactly the installed version, configured with the
