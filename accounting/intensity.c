@@ -1,0 +1,329 @@
+/*
+ * intensity.c: the carbon-intensity series as a step function: typical step,
+ * gap filling, cyclic mapping and O(log n) integrals over prefix sums.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intensity_build.h"
+
+/* A single sample is a constant series; this is its nominal interval. */
+#define SINGLE_SAMPLE_STEP 3600
+
+struct intensity_series {
+	size_t n;
+	int64_t *t;	/* n + 1 boundaries: t[i] starts sample i, t[n] = end */
+	double *v;	/* n values */
+	double *cum;	/* n + 1: integral from t[0] to t[i] */
+	int64_t span;	/* t[n] - t[0] > 0 */
+	int64_t step;
+	size_t gaps;
+	size_t filled;
+};
+
+int intensity_errset(struct intensity_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && err->text[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(err->text, sizeof(err->text), fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Lower median of the n - 1 spacings; n >= 2. 0 on allocation failure. */
+static int64_t median_step(const int64_t *t, size_t n)
+{
+	uint64_t *d = malloc((n - 1) * sizeof(*d));
+	int64_t step;
+	size_t i;
+
+	if (!d)
+		return 0;
+	for (i = 0; i + 1 < n; i++)
+		d[i] = (uint64_t)t[i + 1] - (uint64_t)t[i];
+	qsort(d, n - 1, sizeof(*d), cmp_u64);
+	step = (int64_t)d[(n - 2) / 2];
+	free(d);
+	return step;
+}
+
+/* Samples to add inside a spacing of d seconds; 0 unless it is a gap. */
+static uint64_t fill_count(uint64_t d, int64_t step)
+{
+	if (d < 2 * (uint64_t)step)
+		return 0;
+	return (d + (uint64_t)step - 1) / (uint64_t)step - 1;
+}
+
+void intensity_series_destroy(struct intensity_series *s)
+{
+	int saved = errno;
+
+	if (!s)
+		return;
+	free(s->t);
+	free(s->v);
+	free(s->cum);
+	free(s);
+	errno = saved;
+}
+
+static int fill_arrays(struct intensity_series *s, const int64_t *times,
+	const double *values, size_t n, int64_t end)
+{
+	size_t i, j = 0;
+	uint64_t k, fill;
+	uint64_t d;
+
+	for (i = 0; i < n; i++) {
+		s->t[j] = times[i];
+		s->v[j++] = values[i];
+		if (i + 1 == n)
+			break;
+		d = (uint64_t)times[i + 1] - (uint64_t)times[i];
+		fill = fill_count(d, s->step);
+		for (k = 1; k <= fill; k++) {
+			/* Linear interpolation at times[i] + k * step. */
+			double f = (double)(k * (uint64_t)s->step) / (double)d;
+
+			s->t[j] = times[i] + (int64_t)(k * (uint64_t)s->step);
+			s->v[j++] = values[i] + (values[i + 1] - values[i]) * f;
+		}
+	}
+	s->t[j] = end;
+	s->cum[0] = 0.0;
+	for (i = 0; i < j; i++)
+		s->cum[i + 1] = s->cum[i] + s->v[i] * (double)(s->t[i + 1] -
+			s->t[i]);
+	return 0;
+}
+
+struct intensity_series *intensity_series_build(const int64_t *times,
+	const double *values, size_t n, int64_t end, const char *name,
+	struct intensity_error *err)
+{
+	struct intensity_series *s = NULL;
+	size_t i, total;
+	uint64_t fill, d;
+
+	if (n == 0) {
+		intensity_errset(err, "%s: no samples", name);
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto nomem;
+	if (n == 1)
+		s->step = end == INT64_MIN ? SINGLE_SAMPLE_STEP : end - times[0];
+	else if ((s->step = median_step(times, n)) == 0)
+		goto nomem;
+	if (end == INT64_MIN)
+		end = times[n - 1] + s->step; /* both below 2^61 */
+	if (end <= times[n - 1] || end > INTENSITY_TIME_LIMIT) {
+		intensity_errset(err, "%s: series ends out of range", name);
+		goto inval;
+	}
+	total = n;
+	for (i = 0; i + 1 < n; i++) {
+		d = (uint64_t)times[i + 1] - (uint64_t)times[i];
+		fill = fill_count(d, s->step);
+		if (fill == 0)
+			continue;
+		s->gaps++;
+		if (fill > INTENSITY_FILL_LIMIT - s->filled) {
+			intensity_errset(err, "%s: gap of %llu s after sample %zu "
+				"needs more than %zu filled samples", name,
+				(unsigned long long)d, i + 1,
+				INTENSITY_FILL_LIMIT);
+			goto inval;
+		}
+		s->filled += (size_t)fill;
+	}
+	total += s->filled;
+	s->n = total;
+	s->span = end - times[0];
+	s->t = malloc((total + 1) * sizeof(*s->t));
+	s->v = malloc(total * sizeof(*s->v));
+	s->cum = malloc((total + 1) * sizeof(*s->cum));
+	if (!s->t || !s->v || !s->cum)
+		goto nomem;
+	fill_arrays(s, times, values, n, end);
+	return s;
+nomem:
+	intensity_errset(err, "%s: out of memory", name);
+	intensity_series_destroy(s);
+	errno = ENOMEM;
+	return NULL;
+inval:
+	intensity_series_destroy(s);
+	errno = EINVAL;
+	return NULL;
+}
+
+struct intensity_series *intensity_series_create(const int64_t *times,
+	const double *values, size_t n, struct intensity_error *err)
+{
+	size_t i;
+
+	if (err)
+		err->text[0] = '\0';
+	if (!times || !values || n == 0) {
+		intensity_errset(err, "series: no samples");
+		errno = EINVAL;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (times[i] < -INTENSITY_TIME_LIMIT ||
+			times[i] > INTENSITY_TIME_LIMIT) {
+			intensity_errset(err, "series: sample %zu: time out of "
+				"range", i + 1);
+			errno = EINVAL;
+			return NULL;
+		}
+		if (i > 0 && times[i] <= times[i - 1]) {
+			intensity_errset(err, "series: sample %zu: time not "
+				"after the previous sample", i + 1);
+			errno = EINVAL;
+			return NULL;
+		}
+		if (!(values[i] >= 0.0 && values[i] <= INTENSITY_VALUE_LIMIT)) {
+			intensity_errset(err, "series: sample %zu: value not "
+				"in [0, %g]", i + 1, INTENSITY_VALUE_LIMIT);
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	return intensity_series_build(times, values, n, INT64_MIN, "series",
+		err);
+}
+
+size_t intensity_series_count(const struct intensity_series *s)
+{
+	return s->n;
+}
+
+int64_t intensity_series_start(const struct intensity_series *s)
+{
+	return s->t[0];
+}
+
+int64_t intensity_series_end(const struct intensity_series *s)
+{
+	return s->t[s->n];
+}
+
+int64_t intensity_series_step(const struct intensity_series *s)
+{
+	return s->step;
+}
+
+size_t intensity_series_gaps(const struct intensity_series *s)
+{
+	return s->gaps;
+}
+
+size_t intensity_series_filled(const struct intensity_series *s)
+{
+	return s->filled;
+}
+
+/*
+ * Offset of t into [0, span), cyclically. span <= 2^61 keeps the
+ * difference of the two remainders within int64.
+ */
+static int64_t offset_of(const struct intensity_series *s, int64_t t)
+{
+	int64_t r = t % s->span - s->t[0] % s->span;
+
+	r %= s->span;
+	return r < 0 ? r + s->span : r;
+}
+
+/* Index i of the sample whose interval holds offset r in [0, span). */
+static size_t index_of(const struct intensity_series *s, int64_t r)
+{
+	int64_t key = s->t[0] + r;
+	size_t lo = 0, hi = s->n; /* t[lo] <= key < t[hi] */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->t[mid] <= key)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+double intensity_series_at(const struct intensity_series *s, int64_t t)
+{
+	return s->v[index_of(s, offset_of(s, t))];
+}
+
+int64_t intensity_series_next_change(const struct intensity_series *s,
+	int64_t t)
+{
+	int64_t r = offset_of(s, t);
+	size_t i = index_of(s, r);
+	int64_t ahead = s->t[i + 1] - (s->t[0] + r);
+
+	return t > INT64_MAX - ahead ? INT64_MAX : t + ahead;
+}
+
+/* Integral over [start, start + r), r in [0, span]. */
+static double prefix(const struct intensity_series *s, int64_t r)
+{
+	size_t i;
+
+	if (r >= s->span)
+		return s->cum[s->n];
+	i = index_of(s, r);
+	return s->cum[i] + s->v[i] * (double)(s->t[0] + r - s->t[i]);
+}
+
+/* Integral over [start + a, start + b), 0 <= a <= b <= span. */
+static double between(const struct intensity_series *s, int64_t a, int64_t b)
+{
+	size_t i = index_of(s, a);
+
+	/* Within one interval: one exact product, no cancellation. */
+	if (s->t[0] + b <= s->t[i + 1])
+		return s->v[i] * (double)(b - a);
+	return prefix(s, b) - prefix(s, a);
+}
+
+double intensity_series_integral(const struct intensity_series *s,
+	int64_t t0, int64_t t1)
+{
+	uint64_t len, cycles;
+	int64_t r0, rem;
+	double sum;
+
+	if (t1 <= t0)
+		return 0.0;
+	len = (uint64_t)t1 - (uint64_t)t0;
+	cycles = len / (uint64_t)s->span;
+	rem = (int64_t)(len % (uint64_t)s->span);
+	r0 = offset_of(s, t0);
+	sum = cycles ? (double)cycles * s->cum[s->n] : 0.0;
+	if (rem == 0)
+		return sum;
+	if (rem <= s->span - r0)
+		return sum + between(s, r0, r0 + rem);
+	return sum + between(s, r0, s->span) +
+		between(s, 0, rem - (s->span - r0));
+}

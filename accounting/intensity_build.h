@@ -1,0 +1,44 @@
+/*
+ * intensity_build.h: private interface between the format readers
+ * (intensity_load.c) and the series model (intensity.c). Not installed.
+ */
+#ifndef ACCOUNTING_INTENSITY_BUILD_H
+#define ACCOUNTING_INTENSITY_BUILD_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intensity.h"
+
+/*
+ * Sample times and the series' end must lie within +-INTENSITY_TIME_LIMIT
+ * (about 36 Gyr), so that spans and offsets never overflow int64.
+ */
+#define INTENSITY_TIME_LIMIT ((int64_t)1 << 60)
+
+/* Largest plausible intensity, gCO2e/kWh: keeps every integral finite. */
+#define INTENSITY_VALUE_LIMIT 1e6
+
+/* Most samples a load may add to fill gaps, over all gaps of a series. */
+#define INTENSITY_FILL_LIMIT ((size_t)1 << 20)
+
+/*
+ * Set err to the formatted text unless it already holds an error (the
+ * first error is kept). Returns -1 so that callers can `return errset()`.
+ */
+int intensity_errset(struct intensity_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Build a series from n >= 1 samples already validated (strictly
+ * increasing times within the limit, finite values >= 0). end is the end of
+ * the last interval, or INT64_MIN to use the last time plus the typical
+ * step. name prefixes error messages. Copies the arrays. NULL with err and
+ * errno (EINVAL, ENOMEM) on failure.
+ */
+struct intensity_series *intensity_series_build(const int64_t *times,
+	const double *values, size_t n, int64_t end, const char *name,
+	struct intensity_error *err);
+
+#endif
