@@ -1,0 +1,484 @@
+/*
+ * powercap_zones.c: RAPL zone discovery and selection through libpowercap,
+ * and polling of the selected zones' energy_uj files kept open.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <powercap/powercap.h>
+#include <powercap/powercap-sysfs.h>
+
+#include "powercap_zones.h"
+#include "rapl.h"
+
+#define CT POWERCAP_ZONES_CONTROL_TYPE
+
+/* Top-level zones and subzones scanned; the kernel numbers them densely. */
+#define MAX_TOP 64
+#define MAX_SUB 16
+#define MAX_CONSTRAINTS 4
+
+struct zone {
+	char name[64];
+	char path[160];
+	uint32_t index[2];
+	uint32_t depth;
+	int package;		/* N of package-N[-die-M], or -1 */
+	bool is_die;
+	uint64_t range_uj;
+	uint64_t max_uw;
+	powercap_zone fds;	/* only energy_uj is opened */
+	struct rapl_counter counter;
+};
+
+struct powercap_zones {
+	size_t n;
+	struct zone zone[POWERCAP_ZONES_MAX];
+};
+
+static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || err->text[0])
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* libpowercap returns negative error codes; some paths leave errno only. */
+static int cause(long rc)
+{
+	if (rc < -1)
+		return (int)-rc;
+	return errno ? errno : EIO;
+}
+
+static void zone_path(struct zone *zn)
+{
+	if (zn->depth == 1)
+		snprintf(zn->path, sizeof(zn->path), "%s/%s/%s:%x",
+			POWERCAP_ZONES_SYSFS, CT, CT, zn->index[0]);
+	else
+		snprintf(zn->path, sizeof(zn->path), "%s/%s/%s:%x/%s:%x:%x",
+			POWERCAP_ZONES_SYSFS, CT, CT, zn->index[0], CT,
+			zn->index[0], zn->index[1]);
+}
+
+/* Read a zone's name; -1 with err set on failure. */
+static int read_name(struct zone *zn, struct powercap_zones_error *err)
+{
+	ssize_t rc;
+
+	errno = 0;
+	rc = powercap_sysfs_zone_get_name(CT, zn->index, zn->depth, zn->name,
+		sizeof(zn->name));
+	if (rc <= 0)
+		return errprintf(err, "%s/name: %s", zn->path,
+			strerror(cause(rc)));
+	zn->name[strcspn(zn->name, "\n")] = '\0';
+	return 0;
+}
+
+/* "package-N" or "package-N-die-M": sets package and is_die. */
+static void parse_package(struct zone *zn)
+{
+	unsigned pkg, die;
+	int end = 0;
+
+	zn->package = -1;
+	zn->is_die = false;
+	if (sscanf(zn->name, "package-%u%n", &pkg, &end) == 1 &&
+		zn->name[end] == '\0') {
+		zn->package = (int)pkg;
+		return;
+	}
+	end = 0;
+	if (sscanf(zn->name, "package-%u-die-%u%n", &pkg, &die, &end) == 2 &&
+		zn->name[end] == '\0') {
+		zn->package = (int)pkg;
+		zn->is_die = true;
+	}
+}
+
+/* The largest power figure sysfs gives for the zone, or 0. */
+static uint64_t sysfs_max_uw(const struct zone *zn)
+{
+	uint64_t best = 0, v;
+	uint32_t c;
+
+	if (!powercap_sysfs_zone_get_max_power_range_uw(CT, zn->index,
+		    zn->depth, &v) && v > best)
+		best = v;
+	for (c = 0; c < MAX_CONSTRAINTS; c++) {
+		if (powercap_sysfs_constraint_exists(CT, zn->index, zn->depth,
+			    c))
+			break;
+		if (!powercap_sysfs_constraint_get_max_power_uw(CT, zn->index,
+			    zn->depth, c, &v) && v > best)
+			best = v;
+		if (!powercap_sysfs_constraint_get_power_limit_uw(CT,
+			    zn->index, zn->depth, c, &v) && v > best)
+			best = v;
+	}
+	return best;
+}
+
+/* Open energy_uj, read the range and the first value, start the counter. */
+static int zone_start(struct zone *zn, const struct powercap_zones_options *o,
+	int64_t now_ns, struct powercap_zones_error *err)
+{
+	struct rapl_error rerr = { { 0 } };
+	uint64_t first, found;
+	int rc;
+
+	errno = 0;
+	rc = powercap_sysfs_zone_get_max_energy_range_uj(CT, zn->index,
+		zn->depth, &zn->range_uj);
+	if (rc)
+		return errprintf(err, "%s/max_energy_range_uj: %s", zn->path,
+			strerror(cause(rc)));
+	found = sysfs_max_uw(zn);
+	if (o->max_uw)
+		zn->max_uw = o->max_uw;
+	else if (found)
+		zn->max_uw = found * POWERCAP_ZONES_MARGIN;
+	else
+		zn->max_uw = POWERCAP_ZONES_DEFAULT_MAX_UW;
+
+	errno = 0;
+	rc = powercap_zone_file_open(&zn->fds, POWERCAP_ZONE_FILE_ENERGY_UJ,
+		CT, zn->index, zn->depth, O_RDONLY | O_CLOEXEC);
+	if (rc < 0) {
+		zn->fds.energy_uj = -1;
+		return errprintf(err, "%s/energy_uj: %s", zn->path,
+			strerror(cause(rc)));
+	}
+	errno = 0;
+	rc = powercap_zone_get_energy_uj(&zn->fds, &first);
+	if (rc)
+		return errprintf(err, "%s/energy_uj: %s", zn->path,
+			strerror(cause(rc)));
+	if (rapl_counter_init(&zn->counter, zn->path, zn->range_uj,
+		    zn->max_uw, first, now_ns, &rerr))
+		return errprintf(err, "%s", rerr.text);
+	return 0;
+}
+
+static struct zone *add_zone(struct powercap_zones *z,
+	const struct zone *zn, struct powercap_zones_error *err)
+{
+	if (z->n >= POWERCAP_ZONES_MAX) {
+		errprintf(err, "%s/%s: more than %d zones", POWERCAP_ZONES_SYSFS,
+			CT, POWERCAP_ZONES_MAX);
+		return NULL;
+	}
+	z->zone[z->n] = *zn;
+	z->zone[z->n].fds.energy_uj = -1;
+	return &z->zone[z->n++];
+}
+
+static bool name_taken(const struct powercap_zones *z, const char *name,
+	uint32_t parent, uint32_t depth)
+{
+	size_t i;
+
+	for (i = 0; i < z->n; i++) {
+		const struct zone *o = &z->zone[i];
+
+		if (o->depth != depth || strcmp(o->name, name))
+			continue;
+		/* dram is unique per package, top-level names per node. */
+		if (depth == 1 || o->index[0] == parent)
+			return true;
+	}
+	return false;
+}
+
+/* All top-level zones, in index order, into tops[]; returns the count. */
+static int list_tops(struct zone *tops, struct powercap_zones_error *err)
+{
+	uint32_t i;
+	int n = 0;
+
+	for (i = 0; i < MAX_TOP; i++) {
+		struct zone *zn = &tops[n];
+
+		memset(zn, 0, sizeof(*zn));
+		zn->index[0] = i;
+		zn->depth = 1;
+		if (powercap_sysfs_zone_exists(CT, zn->index, 1))
+			continue;
+		zone_path(zn);
+		if (read_name(zn, err))
+			return -1;
+		parse_package(zn);
+		n++;
+	}
+	return n;
+}
+
+static bool has_package(const struct zone *tops, int n, int package)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (tops[i].package == package && !tops[i].is_die)
+			return true;
+	return false;
+}
+
+/* Add a package zone's dram subzone, if any. */
+static int add_dram(struct powercap_zones *z, const struct zone *pkg,
+	const struct powercap_zones_options *o, int64_t now_ns,
+	struct powercap_zones_error *err)
+{
+	struct zone sub, *zn;
+	uint32_t j;
+
+	for (j = 0; j < MAX_SUB; j++) {
+		memset(&sub, 0, sizeof(sub));
+		sub.index[0] = pkg->index[0];
+		sub.index[1] = j;
+		sub.depth = 2;
+		sub.package = pkg->package;
+		if (powercap_sysfs_zone_exists(CT, sub.index, 2))
+			continue;
+		zone_path(&sub);
+		if (read_name(&sub, err))
+			return -1;
+		if (strcmp(sub.name, "dram") ||
+			name_taken(z, "dram", pkg->index[0], 2))
+			continue;
+		if (!(zn = add_zone(z, &sub, err)) || zone_start(zn, o, now_ns,
+							      err))
+			return -1;
+	}
+	return 0;
+}
+
+/* Is zn a die zone reading the same counter as a selected one? */
+static bool mirrors(const struct powercap_zones *z, const struct zone *zn)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < z->n; i++) {
+		const struct zone *o = &z->zone[i];
+
+		if (o->is_die && o->package == zn->package &&
+			o->range_uj == zn->range_uj &&
+			o->counter.last_uj == zn->counter.last_uj)
+			return true;
+	}
+	return false;
+}
+
+static int select_packages(struct powercap_zones *z, const struct zone *tops,
+	int n, const struct powercap_zones_options *o, int64_t now_ns,
+	struct powercap_zones_error *err)
+{
+	struct zone *zn;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct zone *t = &tops[i];
+
+		if (t->package < 0 || name_taken(z, t->name, 0, 1))
+			continue;
+		if (t->is_die && has_package(tops, n, t->package))
+			continue;
+		if (!(zn = add_zone(z, t, err)) || zone_start(zn, o, now_ns,
+							      err))
+			return -1;
+		if (zn->is_die && mirrors(z, zn)) {
+			close(zn->fds.energy_uj);
+			z->n--;
+			continue;
+		}
+		if (add_dram(z, t, o, now_ns, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int select_psys(struct powercap_zones *z, const struct zone *tops,
+	int n, const struct powercap_zones_options *o, int64_t now_ns,
+	struct powercap_zones_error *err)
+{
+	struct zone *zn;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(tops[i].name, "psys"))
+			continue;
+		if (!(zn = add_zone(z, &tops[i], err)))
+			return -1;
+		return zone_start(zn, o, now_ns, err);
+	}
+	return 0;
+}
+
+struct powercap_zones *powercap_zones_open(
+	const struct powercap_zones_options *opts, int64_t now_ns,
+	struct powercap_zones_error *err)
+{
+	static const struct powercap_zones_options defaults = {
+		.mode = POWERCAP_ZONES_PACKAGE,
+	};
+	const struct powercap_zones_options *o = opts ? opts : &defaults;
+	struct powercap_zones *z = NULL;
+	struct zone *tops = NULL;
+	int n, rc, saved;
+
+	errno = 0;
+	rc = powercap_sysfs_control_type_exists(CT);
+	if (rc) {
+		errprintf(err, "%s/%s: no RAPL powercap tree: %s",
+			POWERCAP_ZONES_SYSFS, CT, strerror(cause(rc)));
+		errno = cause(rc);
+		return NULL;
+	}
+	if (!(z = calloc(1, sizeof(*z))) ||
+		!(tops = calloc(MAX_TOP, sizeof(*tops)))) {
+		errprintf(err, "%s/%s: out of memory", POWERCAP_ZONES_SYSFS, CT);
+		errno = ENOMEM;
+		goto error;
+	}
+	if ((n = list_tops(tops, err)) < 0)
+		goto error;
+	if (o->mode == POWERCAP_ZONES_PSYS)
+		rc = select_psys(z, tops, n, o, now_ns, err);
+	else
+		rc = select_packages(z, tops, n, o, now_ns, err);
+	if (rc)
+		goto error;
+	if (z->n == 0) {
+		errprintf(err, "%s/%s: no %s zone", POWERCAP_ZONES_SYSFS, CT,
+			o->mode == POWERCAP_ZONES_PSYS ? "psys" : "package-N");
+		errno = ENOENT;
+		goto error;
+	}
+	free(tops);
+	return z;
+error:
+	saved = errno ? errno : EIO;
+	free(tops);
+	powercap_zones_close(z);
+	errno = saved;
+	return NULL;
+}
+
+/* The zone's energy_uj file was removed (tmpfs keeps it readable). */
+static bool vanished(const struct zone *zn)
+{
+	struct stat st;
+
+	return fstat(zn->fds.energy_uj, &st) || st.st_nlink == 0;
+}
+
+int powercap_zones_poll(struct powercap_zones *z, int64_t now_ns,
+	uint64_t *total_uj, struct powercap_zones_error *err)
+{
+	uint64_t raw[POWERCAP_ZONES_MAX], sum = 0;
+	int result = 0;
+	size_t i;
+
+	/* Read everything first: a failure leaves every counter alone. */
+	for (i = 0; i < z->n; i++) {
+		struct zone *zn = &z->zone[i];
+		int rc;
+
+		errno = 0;
+		rc = powercap_zone_get_energy_uj(&zn->fds, &raw[i]);
+		if (rc)
+			return errprintf(err, "%s/energy_uj: %s", zn->path,
+				strerror(cause(rc)));
+		if (vanished(zn))
+			return errprintf(err,
+				"%s/energy_uj: zone vanished (file removed)",
+				zn->path);
+	}
+	for (i = 0; i < z->n; i++) {
+		struct zone *zn = &z->zone[i];
+		struct rapl_error rerr = { { 0 } };
+		int rc;
+
+		rc = rapl_counter_advance(&zn->counter, raw[i], now_ns, NULL,
+			&rerr);
+		if (rc < 0)
+			return errprintf(err, "%s", rerr.text);
+		if (rc > 0) {
+			errprintf(err, "%s", rerr.text);
+			result = 1;
+		}
+		sum += zn->counter.total_uj;
+	}
+	*total_uj = sum;
+	return result;
+}
+
+size_t powercap_zones_count(const struct powercap_zones *z)
+{
+	return z->n;
+}
+
+int powercap_zones_get(const struct powercap_zones *z, size_t i,
+	struct powercap_zones_info *info)
+{
+	const struct zone *zn;
+
+	if (i >= z->n) {
+		errno = EINVAL;
+		return -1;
+	}
+	zn = &z->zone[i];
+	info->name = zn->name;
+	info->path = zn->path;
+	info->range_uj = zn->range_uj;
+	info->max_uw = zn->max_uw;
+	info->total_uj = zn->counter.total_uj;
+	info->rejected = zn->counter.rejected;
+	return 0;
+}
+
+double powercap_zones_min_wrap_s(const struct powercap_zones *z)
+{
+	double best = 0;
+	size_t i;
+
+	for (i = 0; i < z->n; i++) {
+		double w = rapl_wrap_period_s(z->zone[i].range_uj,
+			z->zone[i].max_uw);
+
+		if (w > 0 && (best == 0 || w < best))
+			best = w;
+	}
+	return best;
+}
+
+void powercap_zones_close(struct powercap_zones *z)
+{
+	int saved = errno;
+	size_t i;
+
+	if (!z)
+		return;
+	for (i = 0; i < z->n; i++)
+		if (z->zone[i].fds.energy_uj >= 0)
+			close(z->zone[i].fds.energy_uj);
+	free(z);
+	errno = saved;
+}
