@@ -35,6 +35,20 @@ struct policy_job {
 };
 
 /*
+ * Guards, so that every score is finite:
+ * - r is clamped to >= 1 s before log10 (F1..F4): a job submitted at the
+ *   window's start scores as if submitted 1 s later. The SC17 reference
+ *   simulator takes log10(0) = -inf, which also puts such a job first; the
+ *   clamp keeps the order among the other jobs and the score finite.
+ * - p is clamped to >= 1 s (log10 and divisions; SWF runtimes are whole
+ *   seconds, so this changes nothing for a loaded trace).
+ * - UNICEF: (w + e) / (L * p) with e = 1e-6 s and L = log2(q) for q >= 2,
+ *   L = 0.01 for q = 1 (log2(1) = 0): serial jobs come first, as in the
+ *   reference (which divides by log2(1 + 1e-20) = 0), but ordered among
+ *   themselves by (w + e) / p instead of all being +inf.
+ */
+
+/*
  * The job's score: a smaller score runs first, for every policy
  * (descending policies return the negated value). FCFS returns r. Ties are
  * the caller's to break (submit time, then trace order). Never NaN.

@@ -91,6 +91,7 @@ struct sim_job_result {
 struct sim_result {
 	struct sim_job_result *jobs;
 	size_t njobs;
+	int64_t total_procs;	/* sum of the sites' procs */
 	int64_t first_submit;
 	int64_t makespan;	/* last end - first submit */
 	double busy_proc_seconds;
@@ -105,6 +106,24 @@ struct sim_error {
 };
 
 /*
+ * Policy inputs: p is the job's estimate (the runtime the scheduler
+ * believes), q its procs, w = now - submit, and r = submit - the earliest
+ * submit of w (the start of the experiment window); policy.h clamps r.
+ * Scheduling passes happen only at event instants, also for the dynamic
+ * policies (WFP3, UNICEF), which are re-scored at each pass.
+ *
+ * Backfilling: EASY as in sim.c's header comment; conservative recomputes
+ * every queued job's reservation in queue order at each pass (reservations
+ * may move earlier, "compression"), and a job starts now only if its
+ * earliest slot in that profile is now, so it delays no reservation.
+ *
+ * Space shifting's expected start at a site: the earliest slot for the job
+ * in a profile built from the running jobs' estimated ends and the queued
+ * jobs' reservations in queue order (jobs held by time shifting are not
+ * counted); its expected carbon is the forecast (cfg.shift.forecast) over
+ * [start, start + estimate) at that site. Time shifting is then applied at
+ * the chosen site.
+ *
  * Replay w under cfg. Deterministic: all events of one instant (completions,
  * then arrivals, then holds ending) are applied before one scheduling pass;
  * queue ties are broken by submit time, then trace order. Returns 0 with

@@ -1,0 +1,859 @@
+/*
+ * sim.c: event-driven replay of a workload on one or more sites: queue
+ * orders, no/EASY/conservative backfilling, time and space shifting, energy.
+ *
+ * EASY: when the head job does not fit, its shadow time is the earliest
+ * running job's estimated end at which enough processors are free for it;
+ * the extra processors are those free at the shadow time beyond its need,
+ * counting every running job estimated to end by then. A later job is
+ * backfilled if it fits now and ends by its estimate by the shadow time, or
+ * if it needs no more than the extra processors, which it then consumes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "carbon.h"
+#include "profile.h"
+#include "shift.h"
+#include "sim.h"
+
+#define SIM_PROGRESS_EVERY 65536
+
+/* A queued job: key from policy_score, ties by submit then trace order. */
+struct qent {
+	double key;
+	int64_t submit;
+	uint32_t idx;
+};
+
+/* A running job, kept sorted by (exp_end, idx) per site. */
+struct run {
+	int64_t exp_end;
+	int32_t procs;
+	uint32_t idx;
+};
+
+/* Min-heap entry: time, then idx. */
+struct hent {
+	int64_t t;
+	int64_t tie;
+	uint32_t idx;
+};
+
+struct heap {
+	struct hent *a;
+	size_t n, cap;
+};
+
+struct site_state {
+	int64_t procs;
+	int64_t free;
+	struct qent *queue;
+	size_t qlen, qcap;
+	struct run *run;
+	size_t nrun, runcap;
+	bool dirty;
+};
+
+struct sim {
+	const struct workload *w;
+	const struct sim_config *cfg;
+	struct sim_result *res;
+	struct site_state *sites;
+	struct heap ends;    /* running jobs by actual end; tie = site */
+	struct heap held;    /* held jobs by eligible; tie = submit */
+	struct profile prof; /* scratch */
+	int64_t origin;	     /* earliest submit: r = submit - origin */
+	bool dynamic;
+	size_t done;
+};
+
+static void sim_errorf(struct sim_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sim_errorf(struct sim_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || err->text[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	va_end(ap);
+}
+
+const char *backfill_name(enum backfill_kind kind)
+{
+	switch (kind) {
+	case BACKFILL_NONE:
+		return "none";
+	case BACKFILL_EASY:
+		return "easy";
+	case BACKFILL_CONSERVATIVE:
+		return "conservative";
+	}
+	return "unknown";
+}
+
+int backfill_parse(const char *name, enum backfill_kind *kind)
+{
+	static const enum backfill_kind all[] = {
+		BACKFILL_NONE, BACKFILL_EASY, BACKFILL_CONSERVATIVE};
+	size_t i;
+
+	if (!name)
+		return -1;
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcasecmp(name, backfill_name(all[i])) == 0) {
+			*kind = all[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---- min-heap ---- */
+
+static bool hent_less(const struct hent *a, const struct hent *b)
+{
+	if (a->t != b->t)
+		return a->t < b->t;
+	if (a->tie != b->tie)
+		return a->tie < b->tie;
+	return a->idx < b->idx;
+}
+
+static int heap_push(struct heap *h, struct hent e)
+{
+	struct hent *grown;
+	size_t i;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 256;
+
+		grown = realloc(h->a, cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		h->a = grown;
+		h->cap = cap;
+	}
+	i = h->n++;
+	h->a[i] = e;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		struct hent tmp;
+
+		if (!hent_less(&h->a[i], &h->a[parent]))
+			break;
+		tmp = h->a[i];
+		h->a[i] = h->a[parent];
+		h->a[parent] = tmp;
+		i = parent;
+	}
+	return 0;
+}
+
+static struct hent heap_pop(struct heap *h)
+{
+	struct hent top = h->a[0];
+	size_t i = 0;
+
+	h->a[0] = h->a[--h->n];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct hent tmp;
+
+		if (l < h->n && hent_less(&h->a[l], &h->a[m]))
+			m = l;
+		if (r < h->n && hent_less(&h->a[r], &h->a[m]))
+			m = r;
+		if (m == i)
+			break;
+		tmp = h->a[i];
+		h->a[i] = h->a[m];
+		h->a[m] = tmp;
+		i = m;
+	}
+	return top;
+}
+
+/* ---- queue ---- */
+
+static int qent_cmp(const void *pa, const void *pb)
+{
+	const struct qent *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	if (a->submit != b->submit)
+		return a->submit < b->submit ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static double job_score(const struct sim *s, uint32_t idx, int64_t now)
+{
+	const struct swf_job *j = &s->w->jobs[idx];
+	struct policy_job pj = {
+		.p = (double)j->estimate,
+		.q = (double)j->procs,
+		.r = (double)(j->submit - s->origin),
+		.w = (double)(now - j->submit),
+	};
+
+	return policy_score(s->cfg->policy, &pj);
+}
+
+/* Insert in order (static policies) or append (dynamic: sorted at pass). */
+static int queue_insert(
+	struct sim *s, struct site_state *st, uint32_t idx, int64_t now)
+{
+	struct qent e = {.key = job_score(s, idx, now),
+		.submit = s->w->jobs[idx].submit,
+		.idx = idx};
+	struct qent *grown;
+	size_t lo = 0, hi = st->qlen;
+
+	if (st->qlen == st->qcap) {
+		size_t cap = st->qcap ? st->qcap * 2 : 256;
+
+		grown = realloc(st->queue, cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		st->queue = grown;
+		st->qcap = cap;
+	}
+	if (s->dynamic) {
+		lo = st->qlen;
+	} else {
+		while (lo < hi) { /* first entry greater than e */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (qent_cmp(&st->queue[mid], &e) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memmove(&st->queue[lo + 1], &st->queue[lo],
+			(st->qlen - lo) * sizeof(e));
+	}
+	st->queue[lo] = e;
+	st->qlen++;
+	st->dirty = true;
+	return 0;
+}
+
+/* ---- running set ---- */
+
+static int run_insert(
+	struct site_state *st, int64_t exp_end, int32_t procs, uint32_t idx)
+{
+	struct run e = {.exp_end = exp_end, .procs = procs, .idx = idx};
+	struct run *grown;
+	size_t lo = 0, hi = st->nrun;
+
+	if (st->nrun == st->runcap) {
+		size_t cap = st->runcap ? st->runcap * 2 : 64;
+
+		grown = realloc(st->run, cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		st->run = grown;
+		st->runcap = cap;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->run[mid].exp_end < exp_end ||
+			(st->run[mid].exp_end == exp_end &&
+				st->run[mid].idx < idx))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&st->run[lo + 1], &st->run[lo], (st->nrun - lo) * sizeof(e));
+	st->run[lo] = e;
+	st->nrun++;
+	return 0;
+}
+
+static void run_remove(struct site_state *st, int64_t exp_end, uint32_t idx)
+{
+	size_t lo = 0, hi = st->nrun;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->run[mid].exp_end < exp_end ||
+			(st->run[mid].exp_end == exp_end &&
+				st->run[mid].idx < idx))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < st->nrun && st->run[lo].idx == idx) {
+		memmove(&st->run[lo], &st->run[lo + 1],
+			(st->nrun - lo - 1) * sizeof(st->run[0]));
+		st->nrun--;
+	}
+}
+
+/* ---- starting jobs and accounting ---- */
+
+static int start_job(struct sim *s, size_t site, uint32_t idx, int64_t now)
+{
+	const struct swf_job *j = &s->w->jobs[idx];
+	const struct power_model *pm = &s->cfg->power;
+	struct site_state *st = &s->sites[site];
+	struct sim_job_result *r = &s->res->jobs[idx];
+	const struct sim_site *cs = &s->cfg->sites[site];
+	double watts = (double)j->procs * pm->watts_busy * pm->pue;
+	struct hent e = {
+		.t = now + j->runtime, .tie = (int64_t)site, .idx = idx};
+
+	st->free -= j->procs;
+	r->start = now;
+	r->end = now + j->runtime;
+	r->site = (int32_t)site;
+	r->energy_j = watts * (double)j->runtime;
+	r->co2e_g = cs->ci ? carbon_grams(cs->ci, watts,
+				     s->cfg->carbon_epoch + r->start,
+				     s->cfg->carbon_epoch + r->end)
+			   : 0.0;
+	s->res->busy_proc_seconds += (double)j->procs * (double)j->runtime;
+	s->res->energy_j += r->energy_j;
+	s->res->co2e_g += r->co2e_g;
+	if (run_insert(st, now + j->estimate, j->procs, idx) < 0)
+		return -1;
+	return heap_push(&s->ends, e);
+}
+
+/* Idle processors' energy and carbon over [t0, t1) at every site. */
+static void account_idle(struct sim *s, int64_t t0, int64_t t1)
+{
+	const struct power_model *pm = &s->cfg->power;
+	double watts, e;
+	size_t i;
+
+	if (t1 <= t0 || pm->watts_idle <= 0.0)
+		return;
+	for (i = 0; i < s->cfg->nsites; i++) {
+		if (s->sites[i].free <= 0)
+			continue;
+		watts = (double)s->sites[i].free * pm->watts_idle * pm->pue;
+		e = watts * (double)(t1 - t0);
+		s->res->idle_energy_j += e;
+		s->res->energy_j += e;
+		if (s->cfg->sites[i].ci) {
+			e = carbon_grams(s->cfg->sites[i].ci, watts,
+				s->cfg->carbon_epoch + t0,
+				s->cfg->carbon_epoch + t1);
+			s->res->idle_co2e_g += e;
+			s->res->co2e_g += e;
+		}
+	}
+}
+
+/* ---- scheduling passes ---- */
+
+/* Drop the queue entries marked started (started[i - from]). */
+static void queue_compact(
+	struct site_state *st, size_t from, const bool *started)
+{
+	size_t i, o = from;
+
+	for (i = from; i < st->qlen; i++)
+		if (!started[i - from])
+			st->queue[o++] = st->queue[i];
+	st->qlen = o;
+}
+
+static int pass_easy(struct sim *s, size_t site, int64_t now, bool backfill)
+{
+	struct site_state *st = &s->sites[site];
+	const struct swf_job *jobs = s->w->jobs, *j;
+	int64_t shadow = 0, avail, extra;
+	size_t h = 0, i, k, nstarted = 0;
+	bool *started = NULL;
+
+	while (h < st->qlen && jobs[st->queue[h].idx].procs <= st->free) {
+		if (start_job(s, site, st->queue[h].idx, now) < 0)
+			return -1;
+		h++;
+	}
+	if (h) {
+		memmove(st->queue, st->queue + h,
+			(st->qlen - h) * sizeof(st->queue[0]));
+		st->qlen -= h;
+	}
+	if (!backfill || st->qlen < 2 || st->free == 0)
+		return 0;
+
+	/* Shadow time and extra processors of the head job. */
+	j = &jobs[st->queue[0].idx];
+	avail = st->free;
+	for (k = 0; k < st->nrun; k++) {
+		avail += st->run[k].procs;
+		if (avail >= j->procs) {
+			shadow = st->run[k].exp_end;
+			while (k + 1 < st->nrun &&
+				st->run[k + 1].exp_end == shadow)
+				avail += st->run[++k].procs;
+			break;
+		}
+	}
+	extra = avail - j->procs;
+
+	for (i = 1; i < st->qlen && st->free > 0; i++) {
+		j = &jobs[st->queue[i].idx];
+		if (j->procs > st->free)
+			continue;
+		if (now + j->estimate <= shadow) {
+			/* ends by the shadow time */
+		} else if (j->procs <= extra) {
+			extra -= j->procs;
+		} else {
+			continue;
+		}
+		if (!started) {
+			started = calloc(st->qlen, sizeof(*started));
+			if (!started)
+				return -1;
+		}
+		started[i] = true;
+		nstarted++;
+		if (start_job(s, site, st->queue[i].idx, now) < 0)
+			goto error;
+	}
+	if (nstarted)
+		queue_compact(st, 0, started);
+	free(started);
+	return 0;
+
+error:
+	free(started);
+	return -1;
+}
+
+/* Profile of a site at now: free procs, and running jobs' estimated ends. */
+static int profile_of_site(
+	struct profile *p, const struct site_state *st, int64_t now)
+{
+	size_t k;
+
+	if (profile_reset(p, now, st->free) < 0)
+		return -1;
+	for (k = 0; k < st->nrun; k++)
+		if (profile_release(p, st->run[k].exp_end, st->run[k].procs) <
+			0)
+			return -1;
+	return 0;
+}
+
+static int pass_conservative(struct sim *s, size_t site, int64_t now)
+{
+	struct site_state *st = &s->sites[site];
+	const struct swf_job *j;
+	bool *started = NULL;
+	size_t i, nstarted = 0;
+	int64_t at;
+
+	if (!st->qlen || st->free == 0)
+		return 0;
+	if (profile_of_site(&s->prof, st, now) < 0)
+		return -1;
+	started = calloc(st->qlen, sizeof(*started));
+	if (!started)
+		return -1;
+	for (i = 0; i < st->qlen && profile_free_now(&s->prof) > 0; i++) {
+		j = &s->w->jobs[st->queue[i].idx];
+		at = profile_earliest(&s->prof, j->procs, j->estimate);
+		if (profile_reserve(&s->prof, at, j->estimate, j->procs) < 0)
+			goto error;
+		if (at == now) {
+			started[i] = true;
+			nstarted++;
+			if (start_job(s, site, st->queue[i].idx, now) < 0)
+				goto error;
+		}
+	}
+	if (nstarted)
+		queue_compact(st, 0, started);
+	free(started);
+	return 0;
+
+error:
+	free(started);
+	return -1;
+}
+
+static int sched_pass(struct sim *s, size_t site, int64_t now)
+{
+	struct site_state *st = &s->sites[site];
+
+	if (s->dynamic) {
+		for (size_t i = 0; i < st->qlen; i++)
+			st->queue[i].key = job_score(s, st->queue[i].idx, now);
+		qsort(st->queue, st->qlen, sizeof(st->queue[0]), qent_cmp);
+	}
+	switch (s->cfg->backfill) {
+	case BACKFILL_CONSERVATIVE:
+		return pass_conservative(s, site, now);
+	case BACKFILL_EASY:
+		return pass_easy(s, site, now, true);
+	case BACKFILL_NONE:
+		break;
+	}
+	return pass_easy(s, site, now, false);
+}
+
+/* ---- arrivals: space and time shifting ---- */
+
+/* Expected start of job idx at a site (see sim.h); -1 on ENOMEM. */
+static int64_t expected_start(
+	struct sim *s, size_t site, uint32_t idx, int64_t now)
+{
+	const struct site_state *st = &s->sites[site];
+	const struct swf_job *j;
+	size_t i;
+
+	if (profile_of_site(&s->prof, st, now) < 0)
+		return -1;
+	for (i = 0; i < st->qlen; i++) {
+		int64_t at;
+
+		j = &s->w->jobs[st->queue[i].idx];
+		at = profile_earliest(&s->prof, j->procs, j->estimate);
+		if (profile_reserve(&s->prof, at, j->estimate, j->procs) < 0)
+			return -1;
+	}
+	j = &s->w->jobs[idx];
+	return profile_earliest(&s->prof, j->procs, j->estimate);
+}
+
+static long choose_site(struct sim *s, uint32_t idx, int64_t now)
+{
+	const struct sim_config *cfg = s->cfg;
+	const struct swf_job *j = &s->w->jobs[idx];
+	int64_t starts[64], *start = starts, earliest = INT64_MAX;
+	double score, best_score = 0.0, watts, integral;
+	long best = -1;
+	size_t i;
+
+	if (cfg->nsites == 1)
+		return 0;
+	if (cfg->nsites > sizeof(starts) / sizeof(starts[0])) {
+		start = malloc(cfg->nsites * sizeof(*start));
+		if (!start)
+			return -1;
+	}
+	for (i = 0; i < cfg->nsites; i++) {
+		start[i] = -1;
+		if (s->sites[i].procs < j->procs)
+			continue;
+		start[i] = expected_start(s, i, idx, now);
+		if (start[i] < 0)
+			goto error;
+		if (start[i] < earliest)
+			earliest = start[i];
+	}
+	watts = (double)j->procs * cfg->power.watts_busy * cfg->power.pue;
+	for (i = 0; i < cfg->nsites; i++) {
+		if (start[i] < 0 ||
+			(start[i] != earliest &&
+				start[i] - earliest > cfg->space.max_wait))
+			continue;
+		integral = 0.0;
+		if (cfg->sites[i].ci)
+			integral = shift_forecast_integral(cfg->sites[i].ci,
+				cfg->shift.forecast, cfg->carbon_epoch + now,
+				cfg->carbon_epoch + start[i],
+				cfg->carbon_epoch + start[i] + j->estimate);
+		score = watts * integral / CARBON_J_PER_KWH +
+			cfg->space.wait_weight * (double)(start[i] - now);
+		if (best < 0 || score < best_score) {
+			best = (long)i;
+			best_score = score;
+		}
+	}
+	if (start != starts)
+		free(start);
+	return best;
+
+error:
+	if (start != starts)
+		free(start);
+	return -1;
+}
+
+/* When job idx, arriving at now at site, becomes eligible. */
+static int64_t eligible_time(
+	const struct sim *s, size_t site, uint32_t idx, int64_t now)
+{
+	const struct time_shift *ts = &s->cfg->shift;
+	const struct swf_job *j = &s->w->jobs[idx];
+	const struct intensity_series *ci = s->cfg->sites[site].ci;
+	int64_t max_delay, best, epoch = s->cfg->carbon_epoch;
+
+	if (!ts->enabled || !ci)
+		return now;
+	max_delay =
+		ts->max_delay_factor > 0.0
+			? (int64_t)(ts->max_delay_factor * (double)j->estimate)
+			: ts->max_delay;
+	if (max_delay <= 0)
+		return now;
+	best = shift_best_start(ci, ts->forecast, epoch + now, epoch + now,
+		       epoch + now + max_delay, j->estimate) -
+	       epoch;
+	return best > now ? best : now;
+}
+
+static int arrive(struct sim *s, uint32_t idx, int64_t now)
+{
+	struct sim_job_result *r = &s->res->jobs[idx];
+	long site;
+
+	site = choose_site(s, idx, now);
+	if (site < 0)
+		return -1;
+	r->site = (int32_t)site;
+	r->eligible = eligible_time(s, (size_t)site, idx, now);
+	if (r->eligible > now) {
+		struct hent e = {.t = r->eligible,
+			.tie = s->w->jobs[idx].submit,
+			.idx = idx};
+
+		return heap_push(&s->held, e);
+	}
+	return queue_insert(s, &s->sites[site], idx, now);
+}
+
+/* ---- the replay ---- */
+
+static int arrival_cmp(const void *pa, const void *pb, const void *ctx)
+{
+	const struct swf_job *jobs = ctx;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	if (jobs[a].submit != jobs[b].submit)
+		return jobs[a].submit < jobs[b].submit ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* Arrival order: (submit, trace index). Merge sort, stable, no globals. */
+static void sort_arrivals(
+	uint32_t *a, uint32_t *tmp, size_t n, const struct swf_job *jobs)
+{
+	size_t mid = n / 2, i = 0, j = mid, k = 0;
+
+	if (n < 2)
+		return;
+	sort_arrivals(a, tmp, mid, jobs);
+	sort_arrivals(a + mid, tmp, n - mid, jobs);
+	if (arrival_cmp(&a[mid - 1], &a[mid], jobs) <= 0)
+		return;
+	while (i < mid && j < n)
+		tmp[k++] =
+			arrival_cmp(&a[j], &a[i], jobs) < 0 ? a[j++] : a[i++];
+	while (i < mid)
+		tmp[k++] = a[i++];
+	while (j < n)
+		tmp[k++] = a[j++];
+	memcpy(a, tmp, n * sizeof(*a));
+}
+
+static int check_config(const struct workload *w, const struct sim_config *cfg,
+	struct sim_error *err)
+{
+	int64_t widest = 0;
+	size_t i;
+
+	if (!cfg->sites || cfg->nsites == 0) {
+		sim_errorf(err, "no site to run jobs on");
+		return -1;
+	}
+	for (i = 0; i < cfg->nsites; i++) {
+		if (cfg->sites[i].procs <= 0) {
+			sim_errorf(err, "site %s has %d processors",
+				cfg->sites[i].name ? cfg->sites[i].name : "?",
+				cfg->sites[i].procs);
+			return -1;
+		}
+		if (cfg->sites[i].procs > widest)
+			widest = cfg->sites[i].procs;
+	}
+	if (cfg->power.pue < 1.0 || cfg->power.watts_busy < 0.0 ||
+		cfg->power.watts_idle < 0.0) {
+		sim_errorf(err, "bad power model: watts must be >= 0 and "
+				"PUE >= 1");
+		return -1;
+	}
+	if ((unsigned)cfg->policy >= POLICY_COUNT) {
+		sim_errorf(err, "unknown queue policy %d", (int)cfg->policy);
+		return -1;
+	}
+	if (w->njobs >= UINT32_MAX) {
+		sim_errorf(err, "too many jobs (%zu)", w->njobs);
+		return -1;
+	}
+	for (i = 0; i < w->njobs; i++) {
+		if (w->jobs[i].procs <= 0 || w->jobs[i].runtime <= 0 ||
+			w->jobs[i].estimate < w->jobs[i].runtime) {
+			sim_errorf(err,
+				"job %lld: needs procs > 0 and "
+				"0 < runtime <= estimate",
+				(long long)w->jobs[i].id);
+			return -1;
+		}
+		if (w->jobs[i].procs > widest) {
+			sim_errorf(err,
+				"job %lld needs %d processors, more "
+				"than any site has (%lld)",
+				(long long)w->jobs[i].id, w->jobs[i].procs,
+				(long long)widest);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void sim_state_free(struct sim *s)
+{
+	if (s->sites) {
+		for (size_t i = 0; i < s->cfg->nsites; i++) {
+			free(s->sites[i].queue);
+			free(s->sites[i].run);
+		}
+		free(s->sites);
+	}
+	free(s->ends.a);
+	free(s->held.a);
+	profile_free(&s->prof);
+}
+
+int sim_run(const struct workload *w, const struct sim_config *cfg,
+	struct sim_result *res, struct sim_error *err)
+{
+	struct sim s = {.w = w, .cfg = cfg, .res = res};
+	uint32_t *order = NULL, *tmp = NULL;
+	int64_t now, last, next;
+	size_t i, next_arrival = 0, n = w ? w->njobs : 0;
+	struct hent e;
+	struct site_state *st;
+
+	memset(res, 0, sizeof(*res));
+	if (err)
+		err->text[0] = '\0';
+	if (!w || !cfg) {
+		sim_errorf(err, "no workload or configuration");
+		return -1;
+	}
+	if (check_config(w, cfg, err) < 0)
+		return -1;
+	for (i = 0; i < cfg->nsites; i++)
+		res->total_procs += cfg->sites[i].procs;
+	if (n == 0)
+		return 0;
+	s.dynamic = policy_is_dynamic(cfg->policy);
+	res->njobs = n;
+	res->jobs = calloc(n, sizeof(*res->jobs));
+	order = malloc(n * sizeof(*order));
+	tmp = malloc(n * sizeof(*tmp));
+	s.sites = calloc(cfg->nsites, sizeof(*s.sites));
+	if (!res->jobs || !order || !tmp || !s.sites)
+		goto nomem;
+	for (i = 0; i < cfg->nsites; i++)
+		s.sites[i].procs = s.sites[i].free = cfg->sites[i].procs;
+	for (i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	sort_arrivals(order, tmp, n, w->jobs);
+	free(tmp);
+	tmp = NULL;
+	s.origin = w->jobs[order[0]].submit;
+	res->first_submit = s.origin;
+	last = s.origin;
+
+	for (;;) {
+		next = INT64_MAX;
+		if (next_arrival < n)
+			next = w->jobs[order[next_arrival]].submit;
+		if (s.ends.n && s.ends.a[0].t < next)
+			next = s.ends.a[0].t;
+		if (s.held.n && s.held.a[0].t < next)
+			next = s.held.a[0].t;
+		if (next == INT64_MAX)
+			break;
+		now = next;
+		account_idle(&s, last, now);
+		last = now;
+
+		while (s.ends.n && s.ends.a[0].t == now) {
+			e = heap_pop(&s.ends);
+			st = &s.sites[e.tie];
+			st->free += w->jobs[e.idx].procs;
+			run_remove(st,
+				res->jobs[e.idx].start +
+					w->jobs[e.idx].estimate,
+				e.idx);
+			st->dirty = true;
+			if (++s.done % SIM_PROGRESS_EVERY == 0 && cfg->progress)
+				cfg->progress(cfg->progress_arg, s.done, n);
+		}
+		while (next_arrival < n &&
+			w->jobs[order[next_arrival]].submit == now)
+			if (arrive(&s, order[next_arrival++], now) < 0)
+				goto nomem;
+		while (s.held.n && s.held.a[0].t == now) {
+			e = heap_pop(&s.held);
+			if (queue_insert(&s, &s.sites[res->jobs[e.idx].site],
+				    e.idx, now) < 0)
+				goto nomem;
+		}
+		for (i = 0; i < cfg->nsites; i++) {
+			if (!s.sites[i].dirty)
+				continue;
+			s.sites[i].dirty = false;
+			if (sched_pass(&s, i, now) < 0)
+				goto nomem;
+		}
+	}
+	for (i = 0; i < cfg->nsites; i++) {
+		if (s.sites[i].qlen) {
+			sim_errorf(err,
+				"internal error: %zu jobs left queued "
+				"at site %zu",
+				s.sites[i].qlen, i);
+			free(order);
+			sim_state_free(&s);
+			sim_result_free(res);
+			return -1;
+		}
+	}
+	res->makespan = last - s.origin;
+	if (cfg->progress)
+		cfg->progress(cfg->progress_arg, n, n);
+	free(order);
+	sim_state_free(&s);
+	return 0;
+
+nomem:
+	sim_errorf(err, "out of memory");
+	free(order);
+	free(tmp);
+	sim_state_free(&s);
+	sim_result_free(res);
+	return -1;
+}
+
+void sim_result_free(struct sim_result *res)
+{
+	if (!res)
+		return;
+	free(res->jobs);
+	memset(res, 0, sizeof(*res));
+}
