@@ -334,7 +334,7 @@ static int csv_header(struct samples *sm, struct span line, size_t lineno,
 			"Maps export or UK carbon-intensity API JSON",
 			sm->name, lineno);
 	}
-	if (simple >= 0)
+	if (simple >= 0 && opts->column != INTENSITY_LCA)
 		*vcol = simple;
 	else
 		*vcol = opts->column == INTENSITY_LCA ? lca : direct;
@@ -501,10 +501,16 @@ struct intensity_series *intensity_series_parse(const char *name,
 		bom = 3; /* UTF-8 byte order mark */
 	for (skip = bom; skip < len && isspace((unsigned char)buf[skip]);)
 		skip++;
-	if (skip < len && buf[skip] == '{')
+	if (skip < len && buf[skip] == '{' && opts->column == INTENSITY_LCA) {
+		intensity_errset(err, "%s: LCA intensity requested; this "
+			"format has only one", sm.name);
+		errno = EINVAL;
+		rc = -1;
+	} else if (skip < len && buf[skip] == '{') {
 		rc = parse_json(&sm, buf + bom, len - bom, &end);
-	else
+	} else {
 		rc = parse_csv(&sm, buf + bom, len - bom, opts);
+	}
 	if (rc == 0 && sm.n == 0) {
 		intensity_errset(err, "%s: no samples", sm.name);
 		errno = EINVAL;
