@@ -1,0 +1,133 @@
+/*
+ * shift.c: carbon-aware time shifting: oracle and day-ahead persistence
+ * forecasts of a grid's intensity, and the lowest-carbon start in a window.
+ */
+#include <math.h>
+#include <strings.h>
+
+#include "intensity.h"
+#include "shift.h"
+
+#define DAY 86400
+
+/* Relative difference below which two window integrals are a tie. */
+#define TIE_EPSILON 1e-12
+
+const char *forecast_name(enum forecast_kind kind)
+{
+	switch (kind) {
+	case FORECAST_ORACLE:
+		return "oracle";
+	case FORECAST_PERSISTENCE:
+		return "persistence";
+	}
+	return "unknown";
+}
+
+int forecast_parse(const char *name, enum forecast_kind *kind)
+{
+	if (!name)
+		return -1;
+	if (strcasecmp(name, "oracle") == 0)
+		*kind = FORECAST_ORACLE;
+	else if (strcasecmp(name, "persistence") == 0)
+		*kind = FORECAST_PERSISTENCE;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Persistence: the days observed by now are repeated. Time t is forecast
+ * from t - k * DAY, k >= 1 the smallest with t - k * DAY < now. Returns k
+ * and sets *seg_end to the end of the stretch that shares it.
+ */
+static int64_t persistence_lag(int64_t now, int64_t t, int64_t *seg_end)
+{
+	int64_t k = t < now ? 1 : (t - now) / DAY + 1;
+
+	*seg_end = now + k * DAY;
+	return k;
+}
+
+double shift_forecast_integral(const struct intensity_series *s,
+	enum forecast_kind kind, int64_t now, int64_t t0, int64_t t1)
+{
+	double sum = 0.0;
+
+	if (kind != FORECAST_PERSISTENCE)
+		return intensity_series_integral(s, t0, t1);
+	while (t0 < t1) {
+		int64_t seg_end, k = persistence_lag(now, t0, &seg_end);
+		int64_t b = seg_end < t1 ? seg_end : t1;
+
+		sum += intensity_series_integral(s, t0 - k * DAY, b - k * DAY);
+		t0 = b;
+	}
+	return sum;
+}
+
+/* The first time after t at which the forecast may change value. */
+static int64_t forecast_next_change(const struct intensity_series *s,
+	enum forecast_kind kind, int64_t now, int64_t t)
+{
+	int64_t seg_end, k, next;
+
+	if (kind != FORECAST_PERSISTENCE)
+		return intensity_series_next_change(s, t);
+	k = persistence_lag(now, t, &seg_end);
+	next = intensity_series_next_change(s, t - k * DAY) + k * DAY;
+	return next < seg_end ? next : seg_end;
+}
+
+struct best {
+	int64_t start;
+	double value;
+	int found;
+};
+
+static void consider(const struct intensity_series *s,
+	enum forecast_kind kind, int64_t now, int64_t start, int64_t duration,
+	struct best *b)
+{
+	double w = shift_forecast_integral(s, kind, now, start,
+		start + duration);
+
+	if (!b->found || w < b->value - TIE_EPSILON * fabs(b->value) ||
+		(w <= b->value + TIE_EPSILON * fabs(b->value) &&
+			start < b->start)) {
+		b->start = start;
+		b->value = w;
+		b->found = 1;
+	}
+}
+
+/*
+ * The window integral W(x) = F(x + d) - F(x) of a step function is
+ * piecewise linear in x, with breakpoints where x or x + d meets a change
+ * of the step function. Its minimum over [earliest, latest] is at one of
+ * those breakpoints or an end: only they are evaluated.
+ */
+int64_t shift_best_start(const struct intensity_series *s,
+	enum forecast_kind kind, int64_t now, int64_t earliest,
+	int64_t latest, int64_t duration)
+{
+	struct best b = {.found = 0};
+	int64_t x;
+
+	if (latest <= earliest || duration <= 0 ||
+		latest > INT64_MAX - duration)
+		return earliest;
+	consider(s, kind, now, earliest, duration, &b);
+	consider(s, kind, now, latest, duration, &b);
+	/* Starts at a change: x in (earliest, latest). */
+	for (x = forecast_next_change(s, kind, now, earliest); x < latest;
+		x = forecast_next_change(s, kind, now, x))
+		consider(s, kind, now, x, duration, &b);
+	/* Ends at a change: x + duration in (earliest + d, latest + d). */
+	for (x = forecast_next_change(s, kind, now, earliest + duration);
+		x < latest + duration;
+		x = forecast_next_change(s, kind, now, x))
+		consider(s, kind, now, x - duration, duration, &b);
+	return b.start;
+}
