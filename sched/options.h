@@ -1,0 +1,106 @@
+/*
+ * options.h: carbonsim's command line, parsed into plain values, and the
+ * value syntaxes it accepts (durations, delay factors, ISO 8601 times).
+ */
+#ifndef SCHED_OPTIONS_H
+#define SCHED_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "shift.h"
+#include "sim.h"
+#include "swf.h"
+
+/* Documented defaults of the site power model (carbonsim(1)). */
+#define OPTIONS_WATTS_BUSY 10.0
+#define OPTIONS_WATTS_IDLE 3.0
+#define OPTIONS_PUE 1.2
+/* Documented defaults of space shifting. */
+#define OPTIONS_SPACE_WAIT_WEIGHT 0.0 /* g CO2e per hour of wait */
+#define OPTIONS_SPACE_MAX_WAIT 3600   /* s */
+
+/* First error of a parse: the option and the problem. */
+struct options_error {
+	char text[256];
+};
+
+/*
+ * One --max-delay value: an absolute delay in seconds (factor == 0), or a
+ * factor of the job's requested time (factor > 0, written "2x"). label is
+ * the value as the user wrote it, normalised ("6h", "2x", "0").
+ */
+struct options_delay {
+	int64_t seconds;
+	double factor;
+	char label[24];
+};
+
+/* One --site NAME:PROCS:SERIES. Strings point into a copy owned here. */
+struct options_site {
+	char *name;
+	int32_t procs;
+	char *series;
+};
+
+struct options {
+	const char *trace;	/* positional: SWF, plain or gzip */
+	struct swf_options swf; /* --procs, --runtime, --lenient */
+	enum policy_kind policies[POLICY_COUNT];
+	size_t npolicies; /* default: fcfs */
+	enum backfill_kind backfills[3];
+	size_t nbackfills;	    /* default: none */
+	bool windows;		    /* --windows: the SC17 protocol */
+	const char *carbon;	    /* --carbon SERIES, or NULL */
+	struct options_site *sites; /* --site, in command-line order */
+	size_t nsites;
+	double space_wait_weight; /* g CO2e per hour of wait */
+	int64_t space_max_wait;	  /* s */
+	bool carbon_start_set;
+	int64_t carbon_start; /* unix seconds of trace time 0 */
+	struct power_model power;
+	struct options_delay *delays; /* --max-delay list, or NULL */
+	size_t ndelays;
+	enum forecast_kind forecast;
+	const char *json; /* output paths, NULL if not asked */
+	const char *jobs_csv;
+	const char *plot_utilization;
+	const char *plot_tradeoff;
+	bool help;
+	bool version;
+};
+
+/*
+ * Parse argv into *opt (defaults first). Returns 0, or -1 with err filled
+ * ("--policy: unknown policy 'xyz'"). On -1 *opt may hold partial values:
+ * release it with options_free() in both cases. With --help or --version
+ * the rest of the command line is not checked.
+ */
+int options_parse(
+	int argc, char **argv, struct options *opt, struct options_error *err);
+
+/* Release what options_parse allocated; accepts a zeroed struct. */
+void options_free(struct options *opt);
+
+/*
+ * A duration: a non-negative number with an optional unit s, m, h or d
+ * ("90", "30m", "6h", "1.5d"), rounded to whole seconds. 0 or -1 (EINVAL).
+ */
+int options_parse_duration(const char *text, int64_t *seconds);
+
+/* A --max-delay value: a duration, or a factor "2x" (> 0). 0 or -1. */
+int options_parse_delay(const char *text, struct options_delay *delay);
+
+/*
+ * An ISO 8601 time, UTC unless an offset is given: "2020-01-01",
+ * "2020-01-01T06:00", "2020-01-01 06:00:00", with optional "Z" or
+ * "+HH:MM"/"-HH:MM". Stores unix seconds. 0 or -1 (EINVAL).
+ */
+int options_parse_time(const char *text, int64_t *unix_time);
+
+/* Format unix seconds as "2020-01-01T06:00:00Z" into buf (>= 21 bytes). */
+void options_format_time(int64_t unix_time, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * outfile.h: output files that appear whole or not at all: written to a
+ * temporary file beside the target, renamed into place on commit.
+ */
+#ifndef SCHED_OUTFILE_H
+#define SCHED_OUTFILE_H
+
+#include <stdio.h>
+
+struct outfile {
+	char *path; /* the target */
+	char *tmp;  /* the temporary file while open */
+	FILE *fp;   /* write here */
+};
+
+/*
+ * Create a temporary file in path's directory and open it for writing into
+ * of->fp. Returns 0, or -1 with errno set and of left empty (nothing
+ * created). The caller ends with outfile_commit() or outfile_abort().
+ */
+int outfile_open(struct outfile *of, const char *path);
+
+/*
+ * Flush, close and rename the temporary file to the target. Returns 0, or
+ * -1 with errno set and the temporary file removed. of is emptied either
+ * way.
+ */
+int outfile_commit(struct outfile *of);
+
+/* Close and remove the temporary file; accepts an empty outfile. */
+void outfile_abort(struct outfile *of);
+
+#endif
