@@ -1,0 +1,198 @@
+#!/bin/sh
+# carbonsim's command line: exit codes, error messages naming file:line,
+# outputs that parse (JSON, CSV, SVG), and hand-computed schedules and
+# carbon checked through --jobs-csv.
+#
+# The binary: $1, else $CARBONSIM, else ../sched/carbonsim relative to the
+# current directory (the tests/ build directory under `make check`).
+set -u
+
+bin=${1:-${CARBONSIM:-../sched/carbonsim}}
+srcdir=${srcdir:-$(dirname "$0")/..}
+data="$srcdir/data"
+case $bin in /*) ;; *) bin="$(pwd)/$bin" ;; esac
+if [ ! -x "$bin" ]; then
+	echo "test_carbonsim: no carbonsim binary at $bin" >&2
+	exit 99
+fi
+command -v python3 >/dev/null || { echo "test_carbonsim: needs python3" >&2; exit 77; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_carbonsim.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 99
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '    %s\n' "$2"; }
+
+# run NAME EXPECTED-EXIT ARGS...: stdout in out, stderr in err.
+run() {
+	name=$1 want=$2
+	shift 2
+	"$bin" "$@" >out 2>err
+	rc=$?
+	if [ $rc -eq "$want" ]; then
+		ok "$name: exit $want"
+	else
+		not_ok "$name: exit $rc, want $want" "$(head -3 err)"
+	fi
+}
+
+# expect_err NAME PATTERN: stderr is one line matching the pattern.
+expect_err() {
+	if [ "$(wc -l <err)" -eq 1 ] && grep -q -- "$2" err; then
+		ok "$1: message '$(cat err)'"
+	else
+		not_ok "$1: stderr does not match '$2'" "$(cat err)"
+	fi
+}
+
+# check_schedule NAME CSV "id:start:end ...": the CSV holds these times.
+check_schedule() {
+	got=$(awk -F, 'NR > 1 { printf "%s%s:%s:%s", sep, $1, $3, $4; sep = " " }' "$2")
+	if [ "$got" = "$3" ]; then
+		ok "$1: schedule $got"
+	else
+		not_ok "$1: schedule" "got  $got; want $3"
+	fi
+}
+
+# A 4-processor machine, 5 jobs (SWF: id submit wait runtime procs ...).
+cat >tiny.swf <<'EOF'
+; MaxProcs: 4
+; hand-made: see test_carbonsim.sh for the expected schedules
+1   0 -1 100 4 -1 -1 4 100 -1 1 1 -1 -1 -1 -1 -1 -1
+2  10 -1  50 2 -1 -1 2  50 -1 1 1 -1 -1 -1 -1 -1 -1
+3  20 -1  30 2 -1 -1 2  30 -1 1 1 -1 -1 -1 -1 -1 -1
+4  30 -1  10 4 -1 -1 4  10 -1 1 1 -1 -1 -1 -1 -1 -1
+5  40 -1   5 1 -1 -1 1   5 -1 1 1 -1 -1 -1 -1 -1 -1
+EOF
+
+# --- hand-computed schedules ---------------------------------------------
+# FCFS, no backfilling: job 1 holds the machine until 100; jobs 2 and 3
+# start at 100; job 4 (4 procs) waits for 150; job 5 queues behind it.
+# FCFS, EASY: at 130 job 3 ends and 2 procs are free; the head (job 4)
+# is reserved for 150 (job 2's end); job 5 (1 proc, 5 s) ends by 135 <=
+# 150, so it is backfilled at 130 and job 4 still starts at 150.
+# SPF, no backfilling: at 100 the order is 5 (5 s), 4 (10 s), 3, 2; job 5
+# starts, job 4 needs 4 procs and waits for 105; jobs 3 and 2 at 115.
+run "tiny schedules" 0 --policy fcfs,spf --backfill none,easy \
+	--jobs-csv jobs.csv --json tiny.json tiny.swf
+check_schedule "fcfs/none" jobs-fcfs-none.csv \
+	"1:0:100 2:100:150 3:100:130 4:150:160 5:160:165"
+check_schedule "fcfs/easy" jobs-fcfs-easy.csv \
+	"1:0:100 2:100:150 3:100:130 4:150:160 5:130:135"
+check_schedule "spf/none" jobs-spf-none.csv \
+	"1:0:100 2:115:165 3:115:145 4:105:115 5:100:105"
+
+# wait and bsld of fcfs/none: waits 0 90 80 120 120; bsld = max(1,
+# (wait + runtime) / max(runtime, 10)): 1, 2.8, 3.6667, 13, 12.5.
+got=$(awk -F, 'NR > 1 { printf "%s%s/%s", sep, $6, $7; sep = " " }' jobs-fcfs-none.csv)
+want="0/1.0000 90/2.8000 80/3.6667 120/13.0000 120/12.5000"
+if [ "$got" = "$want" ]; then ok "fcfs/none: wait/bsld $got"; else not_ok "fcfs/none: wait/bsld" "got $got; want $want"; fi
+
+# The CSV header, in the documented order.
+head -1 jobs-fcfs-none.csv >hdr
+if [ "$(cat hdr)" = "id,submit,start,end,procs,wait,bsld,energy,co2e,site,eligible" ]; then
+	ok "CSV columns"
+else
+	not_ok "CSV columns" "$(cat hdr)"
+fi
+
+# The JSON parses and holds the table's figures: AVEbsld of fcfs/none is
+# (1 + 2.8 + 3.6667 + 13 + 12.5) / 5 = 6.5933, mean wait 410 / 5 = 82.
+if python3 -m json.tool tiny.json >/dev/null 2>&1; then ok "JSON parses"; else not_ok "JSON parses"; fi
+got=$(python3 -c '
+import json, sys
+d = json.load(open("tiny.json"))
+r = [x for x in d["runs"] if x["policy"] == "fcfs" and x["backfill"] == "none"][0]
+print("%d %.4f %.1f" % (len(d["runs"]), r["metrics"]["ave_bsld"], r["metrics"]["mean_wait_s"]))')
+if [ "$got" = "4 6.5933 82.0" ]; then ok "JSON runs and metrics: $got"; else not_ok "JSON runs and metrics" "got '$got', want '4 6.5933 82.0'"; fi
+
+# The table: one row per run, aligned under its header.
+if [ "$(grep -c '^\(fcfs\|spf\) ' out)" -eq 4 ] && grep -q '^policy  backfill' out; then
+	ok "table: 4 rows"
+else
+	not_ok "table: 4 rows" "$(cat out)"
+fi
+
+# --- carbon, by hand --------------------------------------------------------
+# Hourly intensity 300, 100, 200 g/kWh from 2020-01-01 00:00 UTC. One job
+# of 1 processor for 1 h at 1000 W (PUE 1, idle 0 W) submitted at 00:30:
+# 1 kWh over 00:30-01:30 = 0.5 * 300 + 0.5 * 100 = 200 g. With a maximum
+# delay of 1 h the best 1-hour window starting in [00:30, 01:30] starts at
+# 01:00 (100 g): the job is held 1800 s and 100 g (50 %) are saved.
+cat >ci.csv <<'EOF'
+Time,Carbon Intensity
+2020-01-01 00:00:00,300
+2020-01-01 01:00:00,100
+2020-01-01 02:00:00,200
+EOF
+cat >one.swf <<'EOF'
+; MaxProcs: 1
+1 0 -1 3600 1 -1 -1 1 3600 -1 1 1 -1 -1 -1 -1 -1 -1
+EOF
+run "time shifting" 0 --carbon ci.csv --carbon-start 2020-01-01T00:30:00Z \
+	--watts-busy 1000 --watts-idle 0 --pue 1 --max-delay 1h \
+	--jobs-csv shift.csv --json shift.json --plot-tradeoff trade.svg \
+	--plot-utilization util.svg one.swf
+got=$(awk -F, 'NR == 2 { print $3 ":" $4 ":" $8 ":" $9 ":" $11 }' shift-fcfs-none-1h.csv)
+if [ "$got" = "1800:5400:3600000.0:100.000:1800" ]; then ok "shifted job: start:end:J:g:eligible $got"; else not_ok "shifted job" "got $got, want 1800:5400:3600000.0:100.000:1800"; fi
+got=$(awk -F, 'NR == 2 { print $3 ":" $9 }' shift-fcfs-none-base.csv)
+if [ "$got" = "0:200.000" ]; then ok "baseline job: start:g $got"; else not_ok "baseline job" "got $got, want 0:200.000"; fi
+got=$(python3 -c '
+import json
+d = json.load(open("shift.json"))
+s = d["runs"][1]["saved"]
+print("%.3f %.1f %.1f" % (s["co2e_kg"], s["percent"], s["added_mean_wait_s"]))')
+if [ "$got" = "0.100 50.0 1800.0" ]; then ok "saved: kg % wait $got"; else not_ok "saved" "got '$got', want '0.100 50.0 1800.0'"; fi
+for f in trade.svg util-fcfs-none-base.svg util-fcfs-none-1h.svg; do
+	if python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$f" 2>/dev/null &&
+		grep -q '</svg>' "$f"; then
+		ok "$f is well-formed SVG"
+	else
+		not_ok "$f is well-formed SVG"
+	fi
+done
+
+# --- errors -------------------------------------------------------------------
+printf '; MaxProcs: 4\n1 0 -1 10 1 -1 -1 1 10 -1 1 1 -1 -1 -1 -1 -1 -1\n2 5 -1 10\n' >bad.swf
+run "malformed line" 1 bad.swf
+expect_err "malformed line" "bad.swf:3"
+run "lenient" 0 --lenient bad.swf
+if grep -q "1 malformed skipped" out; then ok "lenient: counts 1 skipped line"; else not_ok "lenient: count" "$(head -1 out)"; fi
+run "missing trace" 1 nosuch.swf
+expect_err "missing trace" "nosuch.swf"
+run "bad series" 1 --carbon bad.swf tiny.swf
+expect_err "bad series" "bad.swf"
+run "unknown policy" 2 --policy fcfs,xyz tiny.swf
+expect_err "unknown policy" "--policy: unknown policy 'xyz'"
+run "bad delay" 2 --carbon ci.csv --max-delay 6q tiny.swf
+expect_err "bad delay" "--max-delay: '6q'"
+run "delay without carbon" 2 --max-delay 6h tiny.swf
+expect_err "delay without carbon" "needs a carbon intensity series"
+run "bad site" 2 --site ES:x:ci.csv tiny.swf
+expect_err "bad site" "PROCS must be a positive integer"
+run "bad time" 2 --carbon ci.csv --carbon-start 2020-02-30 tiny.swf
+expect_err "bad time" "--carbon-start"
+run "no trace" 2
+expect_err "no trace" "no trace given"
+run "job wider than every site" 1 --site A:2:ci.csv --site B:2:ci.csv tiny.swf
+expect_err "job wider than every site" "tiny.swf"
+run "help" 0 --help
+grep -q '^Usage: carbonsim' out && ok "help: usage" || not_ok "help: usage"
+run "version" 0 --version
+grep -q '^carbonsim (slurm-carbon) ' out && ok "version" || not_ok "version" "$(cat out)"
+
+# No half-written output: a failing CSV leaves no JSON and no temp file.
+run "unwritable output" 1 --json all.json --jobs-csv nodir/jobs.csv tiny.swf
+expect_err "unwritable output" "nodir/jobs.csv"
+if [ ! -e all.json ] && [ -z "$(ls | grep '\.tmp')" ]; then
+	ok "unwritable output: no partial files"
+else
+	not_ok "unwritable output: partial files" "$(ls)"
+fi
+
+echo "test_carbonsim: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,60 @@
+#!/bin/sh
+# carbonsim under valgrind (memcheck): no invalid access, no definite or
+# indirect leak, on a few representative invocations. The binary: $1, else
+# $CARBONSIM, else sched/carbonsim relative to the current directory (the
+# top build directory when contrib/test-all.sh runs this).
+set -u
+
+bin=${1:-${CARBONSIM:-sched/carbonsim}}
+data=$(cd "$(dirname "$0")/data" && pwd)
+case $bin in /*) ;; *) bin="$(pwd)/$bin" ;; esac
+if [ ! -x "$bin" ]; then
+	echo "valgrind.sh: no carbonsim binary at $bin" >&2
+	exit 1
+fi
+command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind not installed" >&2; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/valgrind_carbonsim.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# The first 500 jobs of lublin_256 keep each run to seconds.
+awk '/^;/ { print; next } n < 500 { print; n++ }' "$data/lublin_256.swf" >"$tmp/lublin500.swf"
+printf '; MaxProcs: 4\n1 0 -1 10 1 -1 -1 1 10 -1 1 1 -1 -1 -1 -1 -1 -1\n2 5 -1 10\n' >"$tmp/bad.swf"
+
+passed=0
+failed=0
+# vg NAME EXPECTED-EXIT ARGS...
+vg() {
+	name=$1 want=$2
+	shift 2
+	valgrind -q --error-exitcode=101 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		--log-file="$tmp/vg.log" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq "$want" ] && [ ! -s "$tmp/vg.log" ]; then
+		passed=$((passed + 1))
+		echo "ok - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $name (exit $rc, want $want)"
+		sed 's/^/    /' "$tmp/vg.log" "$tmp/err" | head -40
+	fi
+}
+
+vg "four policies x two backfills" 0 --policy fcfs,spf,wfp3,f1 \
+	--backfill none,easy "$tmp/lublin500.swf"
+vg "carbon, time shifting, every output" 0 --policy fcfs,f1 --backfill easy \
+	--carbon "$data/gb_ci.csv" --max-delay 0,6h,2x --forecast persistence \
+	--json "$tmp/o.json" --jobs-csv "$tmp/jobs.csv" \
+	--plot-utilization "$tmp/u.svg" --plot-tradeoff "$tmp/t.svg" \
+	"$tmp/lublin500.swf"
+vg "two sites, windows, conservative" 0 --policy f2 --backfill conservative \
+	--windows --site ES:128:"$data/ES_2022_hourly.csv" \
+	--site NO:256:"$data/NO_2022_hourly.csv" --space-wait-weight 50 \
+	--jobs-csv "$tmp/sites.csv" --json "$tmp/sites.json" "$tmp/lublin500.swf"
+vg "malformed trace" 1 "$tmp/bad.swf"
+vg "bad option" 2 --policy nope "$tmp/lublin500.swf"
+vg "unwritable output" 1 --json "$tmp/nodir/o.json" "$tmp/lublin500.swf"
+
+echo "valgrind.sh: $passed passed, $failed failed"
+[ $failed -eq 0 ]
