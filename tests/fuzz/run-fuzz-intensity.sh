@@ -1,0 +1,34 @@
+#!/bin/sh
+# run-fuzz-intensity.sh: build the carbon-intensity fuzz target with clang's
+# libFuzzer, ASan and UBSan, and fuzz the parsers for a while.
+#
+# Usage: tests/fuzz/run-fuzz-intensity.sh [SECONDS] [WORKDIR]
+#   SECONDS  how long to fuzz (default 60)
+#   WORKDIR  build and scratch corpus (default: a new directory under /tmp)
+# New inputs go to WORKDIR/corpus, never to the committed corpus; a crash
+# leaves WORKDIR/crash-* and exits non-zero. Needs clang and the -dev
+# packages of jansson and zlib.
+set -eu
+
+seconds=${1:-60}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=${2:-$(mktemp -d /tmp/fuzz-intensity.XXXXXX)}
+mkdir -p "$work/corpus"
+
+command -v clang >/dev/null || { echo "run-fuzz-intensity: clang not found" >&2; exit 1; }
+
+clang -g -O1 -std=gnu11 -DFUZZ_LIBFUZZER \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-I"$top/accounting" -I"$top/sched" \
+	$(pkg-config --cflags jansson zlib) \
+	"$top/tests/fuzz/fuzz_intensity.c" \
+	"$top/accounting/intensity.c" "$top/accounting/intensity_load.c" \
+	"$top/sched/shift.c" \
+	$(pkg-config --libs jansson zlib) -lm \
+	-o "$work/fuzz_intensity"
+
+cp "$top"/tests/fuzz/corpus/intensity/* "$work/corpus/"
+cd "$work"
+echo "run-fuzz-intensity: fuzzing for ${seconds}s in $work"
+./fuzz_intensity -max_total_time="$seconds" -max_len=8192 \
+	-rss_limit_mb=1024 -timeout=10 -print_final_stats=1 corpus
