@@ -182,8 +182,8 @@ static struct zone *add_zone(struct powercap_zones *z,
 	const struct zone *zn, struct powercap_zones_error *err)
 {
 	if (z->n >= POWERCAP_ZONES_MAX) {
-		errprintf(err, "%s/%s: more than %d zones", POWERCAP_ZONES_SYSFS,
-			CT, POWERCAP_ZONES_MAX);
+		errprintf(err, "%s/%s: more than %d zones",
+			POWERCAP_ZONES_SYSFS, CT, POWERCAP_ZONES_MAX);
 		return NULL;
 	}
 	z->zone[z->n] = *zn;
@@ -346,14 +346,21 @@ struct powercap_zones *powercap_zones_open(
 	errno = 0;
 	rc = powercap_sysfs_control_type_exists(CT);
 	if (rc) {
+		/* libpowercap says ENOSYS for a missing tree: find why. */
+		int e = cause(rc);
+		struct stat st;
+
+		if (stat(POWERCAP_ZONES_SYSFS "/" CT, &st) < 0)
+			e = errno;
 		errprintf(err, "%s/%s: no RAPL powercap tree: %s",
-			POWERCAP_ZONES_SYSFS, CT, strerror(cause(rc)));
-		errno = cause(rc);
+			POWERCAP_ZONES_SYSFS, CT, strerror(e));
+		errno = e;
 		return NULL;
 	}
 	if (!(z = calloc(1, sizeof(*z))) ||
 		!(tops = calloc(MAX_TOP, sizeof(*tops)))) {
-		errprintf(err, "%s/%s: out of memory", POWERCAP_ZONES_SYSFS, CT);
+		errprintf(err, "%s/%s: out of memory", POWERCAP_ZONES_SYSFS,
+			CT);
 		errno = ENOMEM;
 		goto error;
 	}

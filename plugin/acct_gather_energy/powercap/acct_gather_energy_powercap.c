@@ -424,10 +424,10 @@ extern void acct_gather_energy_p_conf_set(int context_id_in,
 			if (!xstrcasecmp(zones, "psys"))
 				pc.mode = POWERCAP_ZONES_PSYS;
 			else if (xstrcasecmp(zones, "package")) {
-				error("%s: PowercapZones=%s in acct_gather.conf:"
-					" expected package or psys; energy is "
-					"reported as unknown", plugin_type,
-					zones);
+				error("%s: PowercapZones=%s in "
+					"acct_gather.conf: expected package or "
+					"psys; energy is reported as unknown",
+					plugin_type, zones);
 				pc.conf_bad = true;
 			}
 			xfree(zones);
