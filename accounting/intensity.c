@@ -14,10 +14,10 @@
 
 struct intensity_series {
 	size_t n;
-	int64_t *t;	/* n + 1 boundaries: t[i] starts sample i, t[n] = end */
-	double *v;	/* n values */
-	double *cum;	/* n + 1: integral from t[0] to t[i] */
-	int64_t span;	/* t[n] - t[0] > 0 */
+	int64_t *t;   /* n + 1 boundaries: t[i] starts sample i, t[n] = end */
+	double *v;    /* n values */
+	double *cum;  /* n + 1: integral from t[0] to t[i] */
+	int64_t span; /* t[n] - t[0] > 0 */
 	int64_t step;
 	size_t gaps;
 	size_t filled;
@@ -25,9 +25,9 @@ struct intensity_series {
 
 int intensity_errset(struct intensity_error *err, const char *fmt, ...)
 {
-	va_list ap;
-
 	if (err && err->text[0] == '\0') {
+		va_list ap;
+
 		va_start(ap, fmt);
 		vsnprintf(err->text, sizeof(err->text), fmt, ap);
 		va_end(ap);
@@ -84,10 +84,11 @@ static int fill_arrays(struct intensity_series *s, const int64_t *times,
 	const double *values, size_t n, int64_t end)
 {
 	size_t i, j = 0;
-	uint64_t k, fill;
-	uint64_t d;
+	uint64_t k;
 
 	for (i = 0; i < n; i++) {
+		uint64_t d, fill;
+
 		s->t[j] = times[i];
 		s->v[j++] = values[i];
 		if (i + 1 == n)
@@ -105,8 +106,8 @@ static int fill_arrays(struct intensity_series *s, const int64_t *times,
 	s->t[j] = end;
 	s->cum[0] = 0.0;
 	for (i = 0; i < j; i++)
-		s->cum[i + 1] = s->cum[i] + s->v[i] * (double)(s->t[i + 1] -
-			s->t[i]);
+		s->cum[i + 1] =
+			s->cum[i] + s->v[i] * (double)(s->t[i + 1] - s->t[i]);
 	return 0;
 }
 
@@ -127,7 +128,8 @@ struct intensity_series *intensity_series_build(const int64_t *times,
 	if (!s)
 		goto nomem;
 	if (n == 1)
-		s->step = end == INT64_MIN ? SINGLE_SAMPLE_STEP : end - times[0];
+		s->step =
+			end == INT64_MIN ? SINGLE_SAMPLE_STEP : end - times[0];
 	else if ((s->step = median_step(times, n)) == 0)
 		goto nomem;
 	if (end == INT64_MIN)
@@ -144,9 +146,10 @@ struct intensity_series *intensity_series_build(const int64_t *times,
 			continue;
 		s->gaps++;
 		if (fill > INTENSITY_FILL_LIMIT - s->filled) {
-			intensity_errset(err, "%s: gap of %llu s after sample %zu "
-				"needs more than %zu filled samples", name,
-				(unsigned long long)d, i + 1,
+			intensity_errset(err,
+				"%s: gap of %llu s after sample %zu "
+				"needs more than %zu filled samples",
+				name, (unsigned long long)d, i + 1,
 				INTENSITY_FILL_LIMIT);
 			goto inval;
 		}
@@ -188,26 +191,32 @@ struct intensity_series *intensity_series_create(const int64_t *times,
 	for (i = 0; i < n; i++) {
 		if (times[i] < -INTENSITY_TIME_LIMIT ||
 			times[i] > INTENSITY_TIME_LIMIT) {
-			intensity_errset(err, "series: sample %zu: time out of "
-				"range", i + 1);
+			intensity_errset(err,
+				"series: sample %zu: time out of "
+				"range",
+				i + 1);
 			errno = EINVAL;
 			return NULL;
 		}
 		if (i > 0 && times[i] <= times[i - 1]) {
-			intensity_errset(err, "series: sample %zu: time not "
-				"after the previous sample", i + 1);
+			intensity_errset(err,
+				"series: sample %zu: time not "
+				"after the previous sample",
+				i + 1);
 			errno = EINVAL;
 			return NULL;
 		}
 		if (!(values[i] >= 0.0 && values[i] <= INTENSITY_VALUE_LIMIT)) {
-			intensity_errset(err, "series: sample %zu: value not "
-				"in [0, %g]", i + 1, INTENSITY_VALUE_LIMIT);
+			intensity_errset(err,
+				"series: sample %zu: value not "
+				"in [0, %g]",
+				i + 1, INTENSITY_VALUE_LIMIT);
 			errno = EINVAL;
 			return NULL;
 		}
 	}
-	return intensity_series_build(times, values, n, INT64_MIN, "series",
-		err);
+	return intensity_series_build(
+		times, values, n, INT64_MIN, "series", err);
 }
 
 size_t intensity_series_count(const struct intensity_series *s)
@@ -274,8 +283,8 @@ double intensity_series_at(const struct intensity_series *s, int64_t t)
 	return s->v[index_of(s, offset_of(s, t))];
 }
 
-int64_t intensity_series_next_change(const struct intensity_series *s,
-	int64_t t)
+int64_t intensity_series_next_change(
+	const struct intensity_series *s, int64_t t)
 {
 	int64_t r = offset_of(s, t);
 	size_t i = index_of(s, r);
@@ -306,8 +315,8 @@ static double between(const struct intensity_series *s, int64_t a, int64_t b)
 	return prefix(s, b) - prefix(s, a);
 }
 
-double intensity_series_integral(const struct intensity_series *s,
-	int64_t t0, int64_t t1)
+double intensity_series_integral(
+	const struct intensity_series *s, int64_t t0, int64_t t1)
 {
 	uint64_t len, cycles;
 	int64_t r0, rem;
@@ -325,5 +334,5 @@ double intensity_series_integral(const struct intensity_series *s,
 	if (rem <= s->span - r0)
 		return sum + between(s, r0, r0 + rem);
 	return sum + between(s, r0, s->span) +
-		between(s, 0, rem - (s->span - r0));
+	       between(s, 0, rem - (s->span - r0));
 }

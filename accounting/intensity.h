@@ -27,10 +27,10 @@ struct intensity_error {
 
 /* Which Electricity Maps column to read; other formats have only one. */
 enum intensity_column {
-	INTENSITY_DIRECT,	/* "Carbon Intensity gCO2eq/kWh (direct)":
-				 * combustion at the plant; the default */
-	INTENSITY_LCA,		/* "... (LCA)": life-cycle, includes the
-				 * plants' construction and fuel supply */
+	INTENSITY_DIRECT, /* "Carbon Intensity gCO2eq/kWh (direct)":
+			   * combustion at the plant; the default */
+	INTENSITY_LCA,	  /* "... (LCA)": life-cycle, includes the
+			   * plants' construction and fuel supply */
 };
 
 struct intensity_options {
@@ -47,8 +47,8 @@ struct intensity_options {
  * content, else the errno of the failed call). Times must be strictly
  * increasing; gaps are filled as documented in intensity(5).
  */
-struct intensity_series *intensity_series_load(const char *path,
-	struct intensity_error *err);
+struct intensity_series *intensity_series_load(
+	const char *path, struct intensity_error *err);
 
 /* As intensity_series_load, with options (NULL: defaults; no '#' suffix). */
 struct intensity_series *intensity_series_load_opts(const char *path,
@@ -104,14 +104,14 @@ double intensity_series_at(const struct intensity_series *s, int64_t t);
  * under the same cyclic mapping), so that [t, next) has one value. Saturates
  * at INT64_MAX.
  */
-int64_t intensity_series_next_change(const struct intensity_series *s,
-	int64_t t);
+int64_t intensity_series_next_change(
+	const struct intensity_series *s, int64_t t);
 
 /*
  * Integral of intensity over [t0, t1) in gCO2e/kWh * s; t0 <= t1 (else 0).
  * Exact for the step function up to double rounding; O(log n).
  */
-double intensity_series_integral(const struct intensity_series *s,
-	int64_t t0, int64_t t1);
+double intensity_series_integral(
+	const struct intensity_series *s, int64_t t0, int64_t t1);
 
 #endif

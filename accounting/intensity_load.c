@@ -21,7 +21,7 @@ struct samples {
 	double *v;
 	size_t n, cap;
 	size_t last_line;
-	int json;	/* locations are data[] indices, not lines */
+	int json; /* locations are data[] indices, not lines */
 	const char *name;
 	struct intensity_error *err;
 };
@@ -43,8 +43,8 @@ static void samples_free(struct samples *sm)
 }
 
 /* "NAME:LINE" or, for JSON, "NAME: data[I]". */
-static const char *where_of(const struct samples *sm, size_t where,
-	char *buf, size_t size)
+static const char *where_of(
+	const struct samples *sm, size_t where, char *buf, size_t size)
 {
 	snprintf(buf, size, sm->json ? "%s: data[%zu]" : "%s:%zu", sm->name,
 		where);
@@ -58,14 +58,17 @@ static int samples_add(struct samples *sm, int64_t t, double v, size_t where)
 
 	if (!isfinite(v) || v < 0.0 || v > INTENSITY_VALUE_LIMIT) {
 		errno = EINVAL;
-		return intensity_errset(sm->err, "%s: intensity %g is not in "
-			"[0, %g]", where_of(sm, where, here, sizeof(here)), v,
+		return intensity_errset(sm->err,
+			"%s: intensity %g is not in "
+			"[0, %g]",
+			where_of(sm, where, here, sizeof(here)), v,
 			INTENSITY_VALUE_LIMIT);
 	}
 	if (sm->n > 0 && t <= sm->t[sm->n - 1]) {
 		errno = EINVAL;
 		where_of(sm, sm->last_line, prev, sizeof(prev));
-		return intensity_errset(sm->err, "%s: time %s that of %s; "
+		return intensity_errset(sm->err,
+			"%s: time %s that of %s; "
 			"times must be strictly increasing",
 			where_of(sm, where, here, sizeof(here)),
 			t == sm->t[sm->n - 1] ? "repeats" : "is before", prev);
@@ -136,8 +139,8 @@ static int expect(const char **p, const char *end, char c)
  */
 static int parse_time(struct span f, int64_t *out)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-		30, 31};
+	static const int mdays[] = {
+		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	const char *p = f.p, *end = f.p + f.len;
 	int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, sign = 0;
 
@@ -176,11 +179,11 @@ static int parse_time(struct span f, int64_t *out)
 	if (p != end || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
 		h > 23 || mi > 59 || sec > 59)
 		return -1;
-	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
-		y % 400 == 0)))
+	if (mo == 2 && d == 29 &&
+		!(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return -1;
 	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-		sign * (oh * 3600 + om * 60);
+	       sign * (oh * 3600 + om * 60);
 	return 0;
 }
 
@@ -188,8 +191,8 @@ static struct span trim(struct span f)
 {
 	while (f.len > 0 && (f.p[0] == ' ' || f.p[0] == '\t'))
 		f.p++, f.len--;
-	while (f.len > 0 && (f.p[f.len - 1] == ' ' || f.p[f.len - 1] == '\t'
-		|| f.p[f.len - 1] == '\r'))
+	while (f.len > 0 && (f.p[f.len - 1] == ' ' || f.p[f.len - 1] == '\t' ||
+				    f.p[f.len - 1] == '\r'))
 		f.len--;
 	return f;
 }
@@ -222,8 +225,8 @@ static int split_csv(struct span line, struct span *fields, int max)
 					p++;
 			}
 			f.len = (size_t)(p++ - f.p);
-			while (p < end && (*p == ' ' || *p == '\t' ||
-				*p == '\r'))
+			while (p < end &&
+				(*p == ' ' || *p == '\t' || *p == '\r'))
 				p++;
 			if (p < end && *p != ',')
 				return -1;
@@ -274,8 +277,9 @@ static int parse_double(struct span f, double *out)
 		return -1;
 	memcpy(buf, f.p, f.len);
 	buf[f.len] = '\0';
-	if (memchr(buf, '\0', f.len) || !(isdigit((unsigned char)buf[0]) ||
-		buf[0] == '-' || buf[0] == '+' || buf[0] == '.'))
+	if (memchr(buf, '\0', f.len) ||
+		!(isdigit((unsigned char)buf[0]) || buf[0] == '-' ||
+			buf[0] == '+' || buf[0] == '.'))
 		return -1;
 	errno = 0;
 	*out = strtod(buf, &endp);
@@ -285,8 +289,8 @@ static int parse_double(struct span f, double *out)
 }
 
 /* Next line of buf at *pos (without its newline); 0 at end of input. */
-static int next_line(const char *buf, size_t len, size_t *pos,
-	struct span *line)
+static int next_line(
+	const char *buf, size_t len, size_t *pos, struct span *line)
 {
 	const char *nl;
 
@@ -314,22 +318,23 @@ static int csv_header(struct samples *sm, struct span line, size_t lineno,
 
 	*tcol = -1;
 	for (i = 0; i < n && i < CSV_MAX_FIELDS; i++) {
-		if (*tcol < 0 && (span_is(f[i], "Time") ||
-			span_is(f[i], "Datetime") ||
-			span_is(f[i], "Datetime (UTC)")))
+		if (*tcol < 0 &&
+			(span_is(f[i], "Time") || span_is(f[i], "Datetime") ||
+				span_is(f[i], "Datetime (UTC)")))
 			*tcol = i;
 		else if (span_is(f[i], "Carbon Intensity"))
 			simple = i;
 		else if (span_has_prefix(f[i], "Carbon Intensity") &&
-			span_has_suffix(f[i], "(direct)"))
+			 span_has_suffix(f[i], "(direct)"))
 			direct = i;
 		else if (span_has_prefix(f[i], "Carbon Intensity") &&
-			span_has_suffix(f[i], "(LCA)"))
+			 span_has_suffix(f[i], "(LCA)"))
 			lca = i;
 	}
 	if (*tcol < 0 || (simple < 0 && direct < 0 && lca < 0)) {
 		errno = EINVAL;
-		return intensity_errset(sm->err, "%s:%zu: unknown header: "
+		return intensity_errset(sm->err,
+			"%s:%zu: unknown header: "
 			"expected \"Time,Carbon Intensity\", an Electricity "
 			"Maps export or UK carbon-intensity API JSON",
 			sm->name, lineno);
@@ -340,8 +345,10 @@ static int csv_header(struct samples *sm, struct span line, size_t lineno,
 		*vcol = opts->column == INTENSITY_LCA ? lca : direct;
 	if (*vcol < 0) {
 		errno = EINVAL;
-		return intensity_errset(sm->err, "%s:%zu: no \"Carbon Intensity "
-			"... (%s)\" column", sm->name, lineno,
+		return intensity_errset(sm->err,
+			"%s:%zu: no \"Carbon Intensity "
+			"... (%s)\" column",
+			sm->name, lineno,
 			opts->column == INTENSITY_LCA ? "LCA" : "direct");
 	}
 	return 0;
@@ -376,19 +383,24 @@ static int parse_csv(struct samples *sm, const char *buf, size_t len,
 		n = split_csv(line, f, CSV_MAX_FIELDS);
 		if (n < 0) {
 			errno = EINVAL;
-			return intensity_errset(sm->err, "%s:%zu: unterminated "
-				"or misplaced quote", sm->name, lineno);
+			return intensity_errset(sm->err,
+				"%s:%zu: unterminated "
+				"or misplaced quote",
+				sm->name, lineno);
 		}
 		if (n < need) {
 			errno = EINVAL;
-			return intensity_errset(sm->err, "%s:%zu: %d fields, "
-				"expected at least %d", sm->name, lineno, n,
-				need);
+			return intensity_errset(sm->err,
+				"%s:%zu: %d fields, "
+				"expected at least %d",
+				sm->name, lineno, n, need);
 		}
 		if (parse_time(f[tcol], &t)) {
 			errno = EINVAL;
-			return intensity_errset(sm->err, "%s:%zu: bad time "
-				"\"%.*s\"", sm->name, lineno,
+			return intensity_errset(sm->err,
+				"%s:%zu: bad time "
+				"\"%.*s\"",
+				sm->name, lineno,
 				(int)(f[tcol].len > 40 ? 40 : f[tcol].len),
 				f[tcol].p);
 		}
@@ -396,8 +408,10 @@ static int parse_csv(struct samples *sm, const char *buf, size_t len,
 			continue; /* missing value: becomes a gap */
 		if (parse_double(f[vcol], &v)) {
 			errno = EINVAL;
-			return intensity_errset(sm->err, "%s:%zu: bad intensity "
-				"\"%.*s\"", sm->name, lineno,
+			return intensity_errset(sm->err,
+				"%s:%zu: bad intensity "
+				"\"%.*s\"",
+				sm->name, lineno,
 				(int)(f[vcol].len > 40 ? 40 : f[vcol].len),
 				f[vcol].p);
 		}
@@ -440,8 +454,8 @@ static int json_value(json_t *rec, double *v)
 }
 
 /* UK carbon-intensity API: {"data": [{"from", "to", "intensity"}]}. */
-static int parse_json(struct samples *sm, const char *buf, size_t len,
-	int64_t *end)
+static int parse_json(
+	struct samples *sm, const char *buf, size_t len, int64_t *end)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(buf, len, 0, &jerr);
@@ -451,22 +465,25 @@ static int parse_json(struct samples *sm, const char *buf, size_t len,
 	sm->json = 1;
 	if (!root) {
 		errno = EINVAL;
-		return intensity_errset(sm->err, "%s:%d: %s", sm->name,
-			jerr.line, jerr.text);
+		return intensity_errset(
+			sm->err, "%s:%d: %s", sm->name, jerr.line, jerr.text);
 	}
 	data = json_object_get(root, "data");
 	if (!json_is_array(data)) {
 		intensity_errset(sm->err, "%s: no \"data\" array", sm->name);
 		goto error;
 	}
-	json_array_foreach(data, i, rec) {
+	json_array_foreach(data, i, rec)
+	{
 		int64_t from, to;
 		double v;
 
 		if (json_time(rec, "from", &from) ||
 			json_time(rec, "to", &to) || to <= from) {
-			intensity_errset(sm->err, "%s: data[%zu]: bad or missing "
-				"\"from\"/\"to\"", sm->name, i);
+			intensity_errset(sm->err,
+				"%s: data[%zu]: bad or missing "
+				"\"from\"/\"to\"",
+				sm->name, i);
 			goto error;
 		}
 		if (json_value(rec, &v))
@@ -502,8 +519,10 @@ struct intensity_series *intensity_series_parse(const char *name,
 	for (skip = bom; skip < len && isspace((unsigned char)buf[skip]);)
 		skip++;
 	if (skip < len && buf[skip] == '{' && opts->column == INTENSITY_LCA) {
-		intensity_errset(err, "%s: LCA intensity requested; this "
-			"format has only one", sm.name);
+		intensity_errset(err,
+			"%s: LCA intensity requested; this "
+			"format has only one",
+			sm.name);
 		errno = EINVAL;
 		rc = -1;
 	} else if (skip < len && buf[skip] == '{') {
@@ -523,8 +542,8 @@ struct intensity_series *intensity_series_parse(const char *name,
 }
 
 /* The whole file, decompressed when gzip; NULL with err. */
-static char *read_all(const char *path, size_t *len,
-	struct intensity_error *err)
+static char *read_all(
+	const char *path, size_t *len, struct intensity_error *err)
 {
 	gzFile gz = gzopen(path, "rb");
 	char *buf = NULL, *nb;
@@ -543,7 +562,8 @@ static char *read_all(const char *path, size_t *len,
 			cap = cap ? 2 * cap : 1 << 20;
 			nb = realloc(buf, cap);
 			if (!nb) {
-				intensity_errset(err, "%s: out of memory", path);
+				intensity_errset(
+					err, "%s: out of memory", path);
 				errno = ENOMEM;
 				goto error;
 			}
@@ -609,8 +629,8 @@ struct intensity_series *intensity_series_load_opts(const char *path,
 	return load(path, opts, err);
 }
 
-struct intensity_series *intensity_series_load(const char *path,
-	struct intensity_error *err)
+struct intensity_series *intensity_series_load(
+	const char *path, struct intensity_error *err)
 {
 	struct intensity_options opts = default_options;
 	const char *hash = strrchr(path, '#');

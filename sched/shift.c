@@ -86,12 +86,11 @@ struct best {
 	int found;
 };
 
-static void consider(const struct intensity_series *s,
-	enum forecast_kind kind, int64_t now, int64_t start, int64_t duration,
-	struct best *b)
+static void consider(const struct intensity_series *s, enum forecast_kind kind,
+	int64_t now, int64_t start, int64_t duration, struct best *b)
 {
-	double w = shift_forecast_integral(s, kind, now, start,
-		start + duration);
+	double w =
+		shift_forecast_integral(s, kind, now, start, start + duration);
 
 	if (!b->found || w < b->value - TIE_EPSILON * fabs(b->value) ||
 		(w <= b->value + TIE_EPSILON * fabs(b->value) &&
@@ -109,8 +108,8 @@ static void consider(const struct intensity_series *s,
  * those breakpoints or an end: only they are evaluated.
  */
 int64_t shift_best_start(const struct intensity_series *s,
-	enum forecast_kind kind, int64_t now, int64_t earliest,
-	int64_t latest, int64_t duration)
+	enum forecast_kind kind, int64_t now, int64_t earliest, int64_t latest,
+	int64_t duration)
 {
 	struct best b = {.found = 0};
 	int64_t x;

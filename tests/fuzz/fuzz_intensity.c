@@ -31,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data++;
 		size--;
 	}
-	s = intensity_series_parse("fuzz", (const char *)data, size, &opts,
-		&err);
+	s = intensity_series_parse(
+		"fuzz", (const char *)data, size, &opts, &err);
 	if (!s) {
 		/* Every failure explains itself as "fuzz...". */
 		if (strncmp(err.text, "fuzz", 4) != 0)
@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)intensity_series_integral(s, INT64_MIN / 2, INT64_MAX / 2);
 	(void)shift_best_start(s, FORECAST_PERSISTENCE, start + 86400,
 		start + 86400, start + 2 * 86400, 4 * 3600);
-	(void)shift_best_start(s, FORECAST_ORACLE, start, start, start + 86400,
-		3 * 3600);
+	(void)shift_best_start(
+		s, FORECAST_ORACLE, start, start, start + 86400, 3 * 3600);
 	intensity_series_destroy(s);
 	return 0;
 }

@@ -16,9 +16,9 @@
 #include "intensity.h"
 
 #define FIXTURES TEST_DATA_DIR "/intensity/"
-#define T2020 1577836800	/* 2020-01-01T00:00:00Z */
-#define T2021 1616889600	/* 2021-03-28T00:00:00Z */
-#define T2022 1640995200	/* 2022-01-01T00:00:00Z */
+#define T2020 1577836800 /* 2020-01-01T00:00:00Z */
+#define T2021 1616889600 /* 2021-03-28T00:00:00Z */
+#define T2022 1640995200 /* 2022-01-01T00:00:00Z */
 
 struct probe {
 	int64_t t;
@@ -27,7 +27,7 @@ struct probe {
 
 /* A fixture that loads: its shape and a few values, computed by hand. */
 static const struct load_case {
-	const char *file;	/* under FIXTURES; may carry "#lca" */
+	const char *file; /* under FIXTURES; may carry "#lca" */
 	size_t count;
 	int64_t start, end, step;
 	size_t gaps, filled;
@@ -43,34 +43,34 @@ static const struct load_case {
 	/* Direct by default; the empty 01:00 value is a gap filled by
 	 * interpolation: (133.64 + 139.5) / 2. */
 	{"test_intensity-emaps.csv", 4, T2022, T2022 + 14400, 3600, 1, 1,
-		{{T2022, 133.64}, {T2022 + 3600, 136.57},
-			{T2022 + 7200, 139.5}, {T2022 + 10800, 140.5}}},
+		{{T2022, 133.64}, {T2022 + 3600, 136.57}, {T2022 + 7200, 139.5},
+			{T2022 + 10800, 140.5}}},
 	{"test_intensity-emaps.csv#lca", 4, T2022, T2022 + 14400, 3600, 0, 0,
-		{{T2022, 175.54}, {T2022 + 3600, 181.54},
-			{T2022 + 7200, 180}, {T2022 + 10800, 190.25}}},
-	{"test_intensity-emaps.csv#direct", 4, T2022, T2022 + 14400, 3600,
-		1, 1, {{T2022, 133.64}, {T2022 + 3600, 136.57},
-			{T2022 + 7200, 139.5}, {T2022 + 10800, 140.5}}},
+		{{T2022, 175.54}, {T2022 + 3600, 181.54}, {T2022 + 7200, 180},
+			{T2022 + 10800, 190.25}}},
+	{"test_intensity-emaps.csv#direct", 4, T2022, T2022 + 14400, 3600, 1, 1,
+		{{T2022, 133.64}, {T2022 + 3600, 136.57}, {T2022 + 7200, 139.5},
+			{T2022 + 10800, 140.5}}},
 	/* Actual when present, else forecast; the end is the last "to". */
 	{"test_intensity-uk.json", 4, T2020, T2020 + 7200, 1800, 0, 0,
 		{{T2020, 190}, {T2020 + 1800, 180}, {T2020 + 3600, 170.5},
 			{T2020 + 5400, 150}}},
 	/* 01:00 -> 04:00 at a 1 h step: 02:00 and 03:00 interpolated. */
 	{"test_intensity-gap.csv", 6, T2021, T2021 + 21600, 3600, 1, 2,
-		{{T2021 + 3600, 100}, {T2021 + 7200, 200},
-			{T2021 + 10800, 300}, {T2021 + 14400, 400}}},
+		{{T2021 + 3600, 100}, {T2021 + 7200, 200}, {T2021 + 10800, 300},
+			{T2021 + 14400, 400}}},
 	/* The real data: shape only, values from the files' first lines. */
 	{"../gb_ci.csv", 21980, 1576800000, 1610236800, 1800, 0, 0,
 		{{1576800000, 120.99546661944396},
 			{1576801800, 135.08869637679902}}},
-	{"../ES_2022_hourly.csv", 8760, T2022, T2022 + 365 * 86400, 3600, 0,
-		0, {{T2022, 133.64}, {T2022 + 3600, 139.1}}},
-	{"../NO_2022_hourly.csv#lca", 8760, T2022, T2022 + 365 * 86400, 3600,
-		0, 0, {{T2022, 63.03}, {T2022 + 3600, 56.47}}},
+	{"../ES_2022_hourly.csv", 8760, T2022, T2022 + 365 * 86400, 3600, 0, 0,
+		{{T2022, 133.64}, {T2022 + 3600, 139.1}}},
+	{"../NO_2022_hourly.csv#lca", 8760, T2022, T2022 + 365 * 86400, 3600, 0,
+		0, {{T2022, 63.03}, {T2022 + 3600, 56.47}}},
 };
 
-static void check_shape(const struct intensity_series *s,
-	const struct load_case *c)
+static void check_shape(
+	const struct intensity_series *s, const struct load_case *c)
 {
 	size_t j;
 
@@ -167,8 +167,8 @@ START_TEST(test_load_gzip)
 		fclose(f);
 		ck_assert_int_eq(truncate(dst, size - 12), 0);
 		ck_assert_ptr_null(intensity_series_load(dst, &err));
-		ck_assert_str_eq(strstr(err.text, ": ") + 2,
-			"truncated gzip data");
+		ck_assert_str_eq(
+			strstr(err.text, ": ") + 2, "truncated gzip data");
 		unlink(dst);
 	}
 	ck_assert_int_eq(rmdir(dir), 0);
@@ -196,9 +196,9 @@ static const struct error_case {
 	{"test_intensity-no-data.json", ": no \"data\" array"},
 	{"test_intensity-missing.csv", ": cannot open: No such file"},
 	{"test_intensity-simple.csv#lca", ":1: no \"Carbon Intensity ... "
-		"(LCA)\" column"},
+					  "(LCA)\" column"},
 	{"test_intensity-uk.json#lca", ": LCA intensity requested; this "
-		"format has only one"},
+				       "format has only one"},
 };
 
 START_TEST(test_load_errors)
@@ -229,11 +229,12 @@ END_TEST
 /* Parsing a buffer: options, the name in errors, bytes after a NUL. */
 START_TEST(test_parse_buffer)
 {
-	static const char csv[] = "Datetime (UTC),Carbon Intensity gCO2eq/kWh "
+	static const char csv[] =
+		"Datetime (UTC),Carbon Intensity gCO2eq/kWh "
 		"(direct),Carbon Intensity gCO2eq/kWh (LCA)\n"
 		"2022-01-01 00:00:00,1,2\n2022-01-01 01:00:00,3,4\n";
 	static const char nul[] = "Time,Carbon Intensity\n"
-		"2020-01-01 00:00:00,1\0,\n";
+				  "2020-01-01 00:00:00,1\0,\n";
 	struct intensity_options lca = {.column = INTENSITY_LCA};
 	struct intensity_error err;
 	struct intensity_series *s;
@@ -259,7 +260,7 @@ END_TEST
 /* Times: leap days, offsets, out-of-range fields; one row each. */
 static const struct time_case {
 	const char *text;
-	int64_t t;	/* INT64_MIN: must be rejected */
+	int64_t t; /* INT64_MIN: must be rejected */
 } time_cases[] = {
 	{"2000-02-29 12:00:00", 951825600},
 	{"1969-12-31T23:00:00Z", -3600},
@@ -288,12 +289,15 @@ START_TEST(test_parse_times)
 		char buf[256];
 		int len;
 
-		len = snprintf(buf, sizeof(buf), "Time,Carbon Intensity\n"
-			"%s,7\n", c->text);
+		len = snprintf(buf, sizeof(buf),
+			"Time,Carbon Intensity\n"
+			"%s,7\n",
+			c->text);
 		s = intensity_series_parse("t", buf, (size_t)len, NULL, &err);
 		if (c->t == INT64_MIN) {
 			ck_assert_msg(s == NULL, "%s accepted", c->text);
-			ck_assert_msg(strncmp(err.text, "t:2: bad time", 13) == 0,
+			ck_assert_msg(
+				strncmp(err.text, "t:2: bad time", 13) == 0,
 				"%s: %s", c->text, err.text);
 			continue;
 		}
@@ -315,15 +319,15 @@ static const struct integral_case {
 	{0, 30, 70},
 	{0, 0, 0},
 	{7, 7, 0},
-	{9, 3, 0},		/* t1 < t0 */
-	{2, 8, 6},		/* inside one interval */
+	{9, 3, 0}, /* t1 < t0 */
+	{2, 8, 6}, /* inside one interval */
 	{5, 15, 5 * 1 + 5 * 2},
 	{5, 25, 5 * 1 + 10 * 2 + 5 * 4},
-	{25, 35, 5 * 4 + 5 * 1},	/* wraps once */
-	{-10, 0, 40},		/* before the start: [20, 30) */
+	{25, 35, 5 * 4 + 5 * 1}, /* wraps once */
+	{-10, 0, 40},		 /* before the start: [20, 30) */
 	{-35, -25, 5 * 4 + 5 * 1},
 	{0, 300, 700},		/* ten whole cycles */
-	{29, 331, 4 + 700 + 1},	/* [29, 30), ten cycles, [0, 1) */
+	{29, 331, 4 + 700 + 1}, /* [29, 30), ten cycles, [0, 1) */
 	{-3000000000LL, 3000000000LL, 70.0 * 200000000},
 };
 
@@ -343,8 +347,9 @@ START_TEST(test_integral_exact)
 		const struct integral_case *c = &integral_cases[i];
 
 		ck_assert_msg(intensity_series_integral(s, c->t0, c->t1) ==
-			c->integral, "[%lld, %lld): %.17g, want %.17g",
-			(long long)c->t0, (long long)c->t1,
+				      c->integral,
+			"[%lld, %lld): %.17g, want %.17g", (long long)c->t0,
+			(long long)c->t1,
 			intensity_series_integral(s, c->t0, c->t1),
 			c->integral);
 	}
@@ -358,9 +363,17 @@ static const struct cyclic_case {
 	double value;
 	int64_t next;
 } cyclic_cases[] = {
-	{0, 1, 10},	{9, 1, 10},	{10, 2, 20},	{29, 4, 30},
-	{30, 1, 40},	{45, 2, 50},	{-1, 4, 0},	{-30, 1, -20},
-	{-31, 4, -30},	{-29, 1, -20},	{INT64_MAX, 1, INT64_MAX},	/* next change saturates */
+	{0, 1, 10},
+	{9, 1, 10},
+	{10, 2, 20},
+	{29, 4, 30},
+	{30, 1, 40},
+	{45, 2, 50},
+	{-1, 4, 0},
+	{-30, 1, -20},
+	{-31, 4, -30},
+	{-29, 1, -20},
+	{INT64_MAX, 1, INT64_MAX}, /* next change saturates */
 	{INT64_MIN, 4, INT64_MIN + 8},
 };
 
@@ -383,8 +396,8 @@ START_TEST(test_cyclic)
 		ck_assert_msg(intensity_series_at(s, c->t) == c->value,
 			"at(%lld) = %g, want %g", (long long)c->t,
 			intensity_series_at(s, c->t), c->value);
-		ck_assert_int_eq(intensity_series_next_change(s, c->t),
-			c->next);
+		ck_assert_int_eq(
+			intensity_series_next_change(s, c->t), c->next);
 	}
 	intensity_series_destroy(s);
 }
@@ -416,7 +429,7 @@ START_TEST(test_create)
 	ck_assert_ptr_null(intensity_series_create(dup_t, ok_v, 3, &err));
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_str_eq(err.text, "series: sample 3: time not after the "
-		"previous sample");
+				   "previous sample");
 	ck_assert_ptr_null(intensity_series_create(gap_t, neg_v, 3, &err));
 	ck_assert_str_eq(err.text, "series: sample 2: value not in [0, 1e+06]");
 	ck_assert_ptr_null(intensity_series_create(gap_t, nan_v, 3, &err));
@@ -443,8 +456,9 @@ START_TEST(test_gap_limit)
 	errno = 0;
 	ck_assert_ptr_null(intensity_series_create(t, v, 4, &err));
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_msg(strstr(err.text, "gap of 99999998 s after sample 3")
-		!= NULL, "%s", err.text);
+	ck_assert_msg(
+		strstr(err.text, "gap of 99999998 s after sample 3") != NULL,
+		"%s", err.text);
 }
 END_TEST
 
@@ -454,9 +468,9 @@ static const struct carbon_case {
 	int64_t t0, t1;
 	double grams;
 } carbon_cases[] = {
-	{1000, 0, 3600, 200},	/* 1 kWh at 100 then 300: mean 200 */
+	{1000, 0, 3600, 200}, /* 1 kWh at 100 then 300: mean 200 */
 	{2000, 0, 3600, 400},
-	{1000, 0, 1800, 50},	/* 0.5 kWh at 100 */
+	{1000, 0, 1800, 50}, /* 0.5 kWh at 100 */
 	{3600, 1800, 1800, 0},
 	{0, 0, 3600, 0},
 	{500, 3600, 3600 + 86400, 500.0 * 86400 * 200 / 3.6e6},

@@ -11,8 +11,8 @@
 #define H 3600
 #define DAY 86400
 
-static struct intensity_series *make(const int64_t *t, const double *v,
-	size_t n)
+static struct intensity_series *make(
+	const int64_t *t, const double *v, size_t n)
 {
 	struct intensity_error err;
 	struct intensity_series *s = intensity_series_create(t, v, n, &err);
@@ -76,8 +76,8 @@ static const struct forecast_case {
 		20 * 21600.0 + 10 * 43200.0 + 30 * 21600.0},
 	/* From now + 24h the lag is 2 days: [54h, 60h) is forecast from
 	 * [6h, 12h), at 20. */
-	{FORECAST_PERSISTENCE, DAY + 6 * H, 2 * DAY + 6 * H,
-		2 * DAY + 12 * H, 20 * 21600.0},
+	{FORECAST_PERSISTENCE, DAY + 6 * H, 2 * DAY + 6 * H, 2 * DAY + 12 * H,
+		20 * 21600.0},
 	{FORECAST_PERSISTENCE, DAY, DAY, DAY, 0},
 };
 
@@ -89,8 +89,8 @@ START_TEST(test_forecast_integral)
 	for (i = 0; i < sizeof(forecast_cases) / sizeof(forecast_cases[0]);
 		i++) {
 		const struct forecast_case *c = &forecast_cases[i];
-		double got = shift_forecast_integral(s, c->kind, c->now, c->t0,
-			c->t1);
+		double got = shift_forecast_integral(
+			s, c->kind, c->now, c->t0, c->t1);
 
 		ck_assert_msg(got == c->integral, "case %zu: %.17g, want %.17g",
 			i, got, c->integral);
@@ -109,13 +109,13 @@ static const double six_v[] = {5, 3, 1, 4, 2, 6};
 static const struct best_case {
 	int64_t earliest, latest, duration, best;
 } best_cases[] = {
-	{0, 5 * H, H, 2 * H},			/* the hour at 1 */
-	{0, 5 * H, 2 * H, H},			/* 3 + 1 = 4 */
-	{H / 2, 5 * H / 2, H, 2 * H},		/* aligned start inside */
-	{H / 2, 3 * H / 2, H, 3 * H / 2},	/* latest: 1.5 + 0.5 = 2 */
-	{0, H / 2, H, H / 2},			/* latest: 4 < 5 */
-	{2 * H, 2 * H, H, 2 * H},		/* no choice */
-	{2 * H, H, H, 2 * H},			/* latest < earliest */
+	{0, 5 * H, H, 2 * H},		  /* the hour at 1 */
+	{0, 5 * H, 2 * H, H},		  /* 3 + 1 = 4 */
+	{H / 2, 5 * H / 2, H, 2 * H},	  /* aligned start inside */
+	{H / 2, 3 * H / 2, H, 3 * H / 2}, /* latest: 1.5 + 0.5 = 2 */
+	{0, H / 2, H, H / 2},		  /* latest: 4 < 5 */
+	{2 * H, 2 * H, H, 2 * H},	  /* no choice */
+	{2 * H, H, H, 2 * H},		  /* latest < earliest */
 	/* 90 min windows: W(x) minimal when the window ends at a change:
 	 * x = 1.5 h gives [1.5h, 3h) = 1.5 + 1 = 2.5 (x 3600), the best. */
 	{0, 4 * H, 3 * H / 2, 3 * H / 2},
@@ -155,14 +155,16 @@ START_TEST(test_best_start_ties)
 	struct intensity_series *flat = make(one_t, one_v, 1);
 
 	/* 1 h windows starting anywhere in [1h, 2h] integrate to 3600. */
-	ck_assert_int_eq(shift_best_start(s, FORECAST_ORACLE, 0, 0, 3 * H, H),
-		H);
-	ck_assert_int_eq(shift_best_start(s, FORECAST_ORACLE, 0, H / 2, 3 * H,
-		H), H);
+	ck_assert_int_eq(
+		shift_best_start(s, FORECAST_ORACLE, 0, 0, 3 * H, H), H);
+	ck_assert_int_eq(
+		shift_best_start(s, FORECAST_ORACLE, 0, H / 2, 3 * H, H), H);
 	ck_assert_int_eq(shift_best_start(flat, FORECAST_ORACLE, 0, 123,
-		10 * DAY, 5 * H), 123);
+				 10 * DAY, 5 * H),
+		123);
 	ck_assert_int_eq(shift_best_start(flat, FORECAST_PERSISTENCE, 0, 123,
-		10 * DAY, 5 * H), 123);
+				 10 * DAY, 5 * H),
+		123);
 	intensity_series_destroy(s);
 	intensity_series_destroy(flat);
 }
@@ -178,8 +180,7 @@ static const struct best_persist_case {
 	int64_t now, earliest, latest, duration, best;
 } best_persist_cases[] = {
 	{FORECAST_ORACLE, DAY, DAY, DAY + DAY / 2, DAY / 2, DAY},
-	{FORECAST_PERSISTENCE, DAY, DAY, DAY + DAY / 2, DAY / 2,
-		DAY + DAY / 2},
+	{FORECAST_PERSISTENCE, DAY, DAY, DAY + DAY / 2, DAY / 2, DAY + DAY / 2},
 	/* now 6 h into day 2: forecast [6h, 30h) of the series: 20 until
 	 * now + 6h, 10 until now + 18h, 30 until now + 24h, and beyond now
 	 * + 24h again day 1 shifted by 2 days. Best 6 h: now + 6h. */
@@ -197,8 +198,9 @@ START_TEST(test_best_start_persistence)
 	struct intensity_series *s = make(two_days_t, two_days_v, 4);
 	size_t i;
 
-	for (i = 0; i < sizeof(best_persist_cases) /
-		sizeof(best_persist_cases[0]); i++) {
+	for (i = 0;
+		i < sizeof(best_persist_cases) / sizeof(best_persist_cases[0]);
+		i++) {
 		const struct best_persist_case *c = &best_persist_cases[i];
 		int64_t got = shift_best_start(s, c->kind, c->now, c->earliest,
 			c->latest, c->duration);
@@ -226,14 +228,16 @@ START_TEST(test_best_start_brute_force)
 			best = e;
 			for (x = e; x <= e + 2000; x++)
 				if (intensity_series_integral(s, x, x + d) <
-					intensity_series_integral(s, best,
-						best + d))
+					intensity_series_integral(
+						s, best, best + d))
 					best = x;
-			got = shift_best_start(s, FORECAST_ORACLE, 0, e,
-				e + 2000, d);
-			ck_assert_msg(got == best, "d %lld e %lld: %lld, want "
-				"%lld", (long long)d, (long long)e,
-				(long long)got, (long long)best);
+			got = shift_best_start(
+				s, FORECAST_ORACLE, 0, e, e + 2000, d);
+			ck_assert_msg(got == best,
+				"d %lld e %lld: %lld, want "
+				"%lld",
+				(long long)d, (long long)e, (long long)got,
+				(long long)best);
 		}
 	intensity_series_destroy(s);
 }
