@@ -39,11 +39,16 @@ static const char *const palette[] = {
 struct axis {
 	double lo, hi;
 	double p0, p1;
-	double step; /* tick spacing */
+	double step; /* tick spacing (linear) */
+	bool log;    /* log10 scale, ticks at powers of ten; lo > 0 */
 };
 
 static double axis_map(const struct axis *a, double v)
 {
+	if (a->log)
+		return a->p0 + (log10(v) - log10(a->lo)) /
+				       (log10(a->hi) - log10(a->lo)) *
+				       (a->p1 - a->p0);
 	return a->p0 + (v - a->lo) / (a->hi - a->lo) * (a->p1 - a->p0);
 }
 
@@ -100,7 +105,7 @@ static void tick_label(double v, double step, char *buf, size_t len)
 	snprintf(buf, len, "%.*f", decimals > 6 ? 6 : decimals, v);
 }
 
-static void svg_open(FILE *fp, const char *title)
+static void svg_open(FILE *fp, double height, const char *title)
 {
 	fprintf(fp,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -109,7 +114,7 @@ static void svg_open(FILE *fp, const char *title)
 		"<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
 		"<text x=\"%.1f\" y=\"24\" text-anchor=\"middle\" "
 		"font-size=\"16\" " FONT ">%s</text>\n",
-		WIDTH, HEIGHT, WIDTH, HEIGHT, WIDTH / 2.0, title);
+		WIDTH, height, WIDTH, height, WIDTH / 2.0, title);
 }
 
 /* Horizontal axis at the bottom of the plot area, with grid and label. */
@@ -118,10 +123,14 @@ static void x_axis(
 {
 	char text[32];
 
-	for (double v = x->lo; v <= x->hi + x->step * 1e-6; v += x->step) {
+	for (double v = x->lo; v <= x->hi * (1 + 1e-9) + x->step * 1e-6;
+		v = x->log ? v * 10.0 : v + x->step) {
 		double px = axis_map(x, v);
 
-		tick_label(v, x->step, text, sizeof(text));
+		if (x->log)
+			snprintf(text, sizeof(text), "%g", v);
+		else
+			tick_label(v, x->step, text, sizeof(text));
 		fprintf(fp,
 			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
 			"y2=\"%.1f\" stroke=\"#e0e0e0\"/>\n"
@@ -248,7 +257,7 @@ int svg_plot_utilization(FILE *fp, const struct report *rep, size_t i)
 	size_t nbins = (size_t)span < UTIL_BINS ? (size_t)span : UTIL_BINS;
 	double dt = (double)span / (double)nbins, capacity = 0.0;
 	double ci_hi = -INFINITY, *busy, *ci = NULL;
-	struct axis x, yu, yc;
+	struct axis x = {0}, yu = {0}, yc = {0};
 	char title[160], text[96];
 	double ly;
 
@@ -298,7 +307,7 @@ int svg_plot_utilization(FILE *fp, const struct report *rep, size_t i)
 		: strcmp(report_run_delay(run), "-") != 0
 			? report_run_delay(run)
 			: "");
-	svg_open(fp, title);
+	svg_open(fp, HEIGHT, title);
 	y_axis(fp, &yu, LEFT, false, true, WIDTH - RIGHT, "utilization (%)",
 		"black");
 	x_axis(fp, &x, HEIGHT - BOTTOM, TOP, "time since trace start (days)");
@@ -401,11 +410,14 @@ int svg_plot_tradeoff(FILE *fp, const struct report *rep)
 {
 	double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY;
 	double yhi = -INFINITY, lx, ly;
-	struct axis x, y;
-	size_t series = 0;
+	struct axis x = {0}, y = {0};
+	size_t series = 0, nseries = 0;
+	double height = HEIGHT;
+	bool labels;
 	char text[96];
 
 	for (size_t i = 0; i < rep->nruns; i++) {
+		nseries += rep->runs[i].baseline;
 		xlo = fmin(xlo, rep->runs[i].m.ave_bsld);
 		xhi = fmax(xhi, rep->runs[i].m.ave_bsld);
 		ylo = fmin(ylo, rep->runs[i].m.co2e_g / 1000.0);
@@ -414,16 +426,30 @@ int svg_plot_tradeoff(FILE *fp, const struct report *rep)
 	/* Room around the points for their labels, never below zero. */
 	x.p0 = LEFT;
 	x.p1 = WIDTH - RIGHT - 150;
+	x.log = false;
 	axis_fit(&x, fmax(xlo - 0.05 * (xhi - xlo), 0.0),
 		xhi + 0.05 * (xhi - xlo), 6, false);
-	y.p0 = HEIGHT - BOTTOM;
+	/* AVEbsld >= 1 spans decades across policies: a log scale then. */
+	if (xlo >= 1.0 && xhi / xlo > 100.0) {
+		x.log = true;
+		x.lo = pow(10.0, floor(log10(xlo)));
+		x.hi = pow(10.0, ceil(log10(xhi)));
+		x.step = 1.0;
+	}
+	/* A long legend makes the figure taller; many series, no labels. */
+	height = fmax(HEIGHT, TOP + 18.0 * (double)(nseries + 2) + BOTTOM);
+	labels = nseries <= 8;
+	y.p0 = height - BOTTOM;
 	y.p1 = TOP;
 	axis_fit(&y, fmax(ylo - 0.05 * (yhi - ylo), 0.0),
 		yhi + 0.05 * (yhi - ylo), 6, false);
 
-	svg_open(fp, "Carbon versus bounded slowdown across maximum delays");
+	svg_open(fp, height,
+		"Carbon versus bounded slowdown across maximum delays");
 	y_axis(fp, &y, LEFT, false, true, x.p1, "carbon (kg CO2e)", "black");
-	x_axis(fp, &x, HEIGHT - BOTTOM, TOP, "AVEbsld (mean bounded slowdown)");
+	x_axis(fp, &x, height - BOTTOM, TOP,
+		x.log ? "AVEbsld (mean bounded slowdown, log scale)"
+		      : "AVEbsld (mean bounded slowdown)");
 	fprintf(fp,
 		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
 		"stroke=\"black\"/>\n",
@@ -461,6 +487,8 @@ int svg_plot_tradeoff(FILE *fp, const struct report *rep)
 			px = axis_map(&x, run->m.ave_bsld);
 			py = axis_map(&y, run->m.co2e_g / 1000.0);
 			marker(fp, (int)series, px, py, colour);
+			if (!labels)
+				continue;
 			fprintf(fp,
 				"<text x=\"%.1f\" y=\"%.1f\" "
 				"font-size=\"10\" fill=\"%s\" " FONT
@@ -487,8 +515,11 @@ int svg_plot_tradeoff(FILE *fp, const struct report *rep)
 	}
 	fprintf(fp,
 		"<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" " FONT
-		" fill=\"#555555\">labels: max delay%s</text>\n",
-		lx, ly + 6, rep->nsites > 1 ? " (0: space only)" : "");
+		" fill=\"#555555\">%s%s</text>\n",
+		lx, ly + 6,
+		labels ? "labels: max delay"
+		       : "(too many series to label: see --json)",
+		labels && rep->nsites > 1 ? " (0: space only)" : "");
 	fprintf(fp, "</svg>\n");
 	return ferror(fp) ? -1 : 0;
 }
