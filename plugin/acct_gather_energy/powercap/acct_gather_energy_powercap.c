@@ -412,9 +412,13 @@ extern void acct_gather_energy_p_conf_set(int context_id_in,
 	char *zones = NULL;
 	uint32_t watts = 0;
 	bool drain = false;
+	enum powercap_zones_mode old_mode;
+	uint64_t old_max_uw;
 
 	(void)context_id_in;
 	slurm_mutex_lock(&pc.lock);
+	old_mode = pc.mode;
+	old_max_uw = pc.max_uw;
 	pc.mode = POWERCAP_ZONES_PACKAGE;
 	pc.max_uw = 0;
 	pc.drain_on_error = false;
@@ -437,7 +441,12 @@ extern void acct_gather_energy_p_conf_set(int context_id_in,
 		if (s_p_get_boolean(&drain, "PowercapDrainOnError", tbl))
 			pc.drain_on_error = drain;
 	}
-	if (running_in_slurmd_stepd())
+	/*
+	 * Reconfiguration calls this again: keep counting through it unless
+	 * the zones' selection changed or they failed.
+	 */
+	if (running_in_slurmd_stepd() &&
+		(!pc.zones || pc.mode != old_mode || pc.max_uw != old_max_uw))
 		zones_open();
 	slurm_mutex_unlock(&pc.lock);
 	debug("%s loaded", plugin_name);
