@@ -80,53 +80,54 @@ static int64_t forecast_next_change(const struct intensity_series *s,
 	return next < seg_end ? next : seg_end;
 }
 
-struct best {
-	int64_t start;
-	double value;
-	int found;
-};
-
-static void consider(const struct intensity_series *s, enum forecast_kind kind,
-	int64_t now, int64_t start, int64_t duration, struct best *b)
+/* The forecast value at t, constant on [t, forecast_next_change(t)). */
+static double forecast_value(const struct intensity_series *s,
+	enum forecast_kind kind, int64_t now, int64_t t)
 {
-	double w =
-		shift_forecast_integral(s, kind, now, start, start + duration);
+	int64_t seg_end, k;
 
-	if (!b->found || w < b->value - TIE_EPSILON * fabs(b->value) ||
-		(w <= b->value + TIE_EPSILON * fabs(b->value) &&
-			start < b->start)) {
-		b->start = start;
-		b->value = w;
-		b->found = 1;
-	}
+	if (kind != FORECAST_PERSISTENCE)
+		return intensity_series_at(s, t);
+	k = persistence_lag(now, t, &seg_end);
+	return intensity_series_at(s, t - k * DAY);
 }
 
 /*
- * The window integral W(x) = F(x + d) - F(x) of a step function is
+ * The window integral W(x) = F(x + d) - F(x) of a step function f is
  * piecewise linear in x, with breakpoints where x or x + d meets a change
- * of the step function. Its minimum over [earliest, latest] is at one of
- * those breakpoints or an end: only they are evaluated.
+ * of f, so its minimum over [earliest, latest] is at a breakpoint or an
+ * end. One sweep visits them in order: between two breakpoints W changes
+ * at the rate f(x + d) - f(x). Visiting in order and replacing the best
+ * only on a strict improvement gives the earliest start on ties.
  */
 int64_t shift_best_start(const struct intensity_series *s,
 	enum forecast_kind kind, int64_t now, int64_t earliest, int64_t latest,
 	int64_t duration)
 {
-	struct best b = {.found = 0};
-	int64_t x;
+	int64_t x = earliest, best = earliest;
+	double w, best_w;
 
 	if (latest <= earliest || duration <= 0 ||
 		latest > INT64_MAX - duration)
 		return earliest;
-	consider(s, kind, now, earliest, duration, &b);
-	consider(s, kind, now, latest, duration, &b);
-	/* Starts at a change: x in (earliest, latest). */
-	for (x = forecast_next_change(s, kind, now, earliest); x < latest;
-		x = forecast_next_change(s, kind, now, x))
-		consider(s, kind, now, x, duration, &b);
-	/* Ends at a change: x + duration in (earliest + d, latest + d). */
-	for (x = forecast_next_change(s, kind, now, earliest + duration);
-		x < latest + duration;
-		x = forecast_next_change(s, kind, now, x))
-		consider(s, kind, now, x - duration, duration, &b);
-	return b.start;
+	w = best_w = shift_forecast_integral(
+		s, kind, now, earliest, earliest + duration);
+	while (x < latest) {
+		int64_t nx = forecast_next_change(s, kind, now, x);
+		int64_t ne = forecast_next_change(s, kind, now, x + duration);
+
+		if (ne - duration < nx)
+			nx = ne - duration;
+		if (nx > latest)
+			nx = latest;
+		w += (forecast_value(s, kind, now, x + duration) -
+			     forecast_value(s, kind, now, x)) *
+		     (double)(nx - x);
+		x = nx;
+		if (w < best_w - TIE_EPSILON * fabs(best_w)) {
+			best = x;
+			best_w = w;
+		}
+	}
+	return best;
 }

@@ -243,6 +243,45 @@ START_TEST(test_best_start_brute_force)
 }
 END_TEST
 
+/*
+ * The same against persistence on a two-day series whose changes all fall
+ * on whole minutes: the forecast's changes then do too (lags are whole
+ * days, now is a whole minute), so a search minute by minute is complete.
+ * The window crosses now + 24h, where the lag goes from one day to two.
+ */
+START_TEST(test_best_start_brute_force_persistence)
+{
+	static const int64_t t[] = {0, 170 * 60, 400 * 60, 610 * 60, 900 * 60,
+		1300 * 60, 1800 * 60, 2100 * 60, 2500 * 60};
+	static const double v[] = {9, 4, 7, 2, 8, 1, 5, 3, 6};
+	static const int64_t durations[] = {H, 200 * 60, 7 * H};
+	struct intensity_series *s = make(t, v, 9);
+	const int64_t now = 1500 * 60, latest = now + 30 * H;
+	size_t i;
+
+	for (i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
+		int64_t d = durations[i], best = now, x, got;
+		double best_w = shift_forecast_integral(
+			s, FORECAST_PERSISTENCE, now, now, now + d);
+
+		for (x = now + 60; x <= latest; x += 60) {
+			double w = shift_forecast_integral(
+				s, FORECAST_PERSISTENCE, now, x, x + d);
+
+			if (w < best_w) {
+				best = x;
+				best_w = w;
+			}
+		}
+		got = shift_best_start(
+			s, FORECAST_PERSISTENCE, now, now, latest, d);
+		ck_assert_msg(got == best, "d %lld: %lld, want %lld",
+			(long long)d, (long long)got, (long long)best);
+	}
+	intensity_series_destroy(s);
+}
+END_TEST
+
 static Suite *shift_suite(void)
 {
 	Suite *s = suite_create("shift");
@@ -254,6 +293,7 @@ static Suite *shift_suite(void)
 	tcase_add_test(tc, test_best_start_ties);
 	tcase_add_test(tc, test_best_start_persistence);
 	tcase_add_test(tc, test_best_start_brute_force);
+	tcase_add_test(tc, test_best_start_brute_force_persistence);
 	suite_add_tcase(s, tc);
 	return s;
 }
