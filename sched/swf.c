@@ -172,7 +172,7 @@ static int parse_fields(
 		tok[len] = '\0';
 		errno = 0;
 		f[n] = strtod(tok, &e);
-		if (e == tok || *e != '\0' || !isfinite(f[n]) ||
+		if (e != tok + len || len == 0 || !isfinite(f[n]) ||
 			fabs(f[n]) > SWF_VALUE_MAX) {
 			swf_errorf(ps->err, ps->name, ps->line,
 				"field %d is not a number: '%s'", n + 1, tok);
