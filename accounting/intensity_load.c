@@ -328,7 +328,8 @@ static int csv_header(struct samples *sm, struct span line, size_t lineno,
 			 span_has_suffix(f[i], "(direct)"))
 			direct = i;
 		else if (span_has_prefix(f[i], "Carbon Intensity") &&
-			 span_has_suffix(f[i], "(LCA)"))
+			 (span_has_suffix(f[i], "(LCA)") ||
+				 span_has_suffix(f[i], "(Life cycle)")))
 			lca = i;
 	}
 	if (*tcol < 0 || (simple < 0 && direct < 0 && lca < 0)) {
@@ -640,9 +641,9 @@ struct intensity_series *intensity_series_load(
 
 	if (err)
 		err->text[0] = '\0';
-	if (!hash || (strcmp(hash, "#lca") && strcmp(hash, "#direct")))
+	if (!hash || (strcasecmp(hash, "#lca") && strcasecmp(hash, "#direct")))
 		return load(path, &opts, err);
-	if (strcmp(hash, "#lca") == 0)
+	if (strcasecmp(hash, "#lca") == 0)
 		opts.column = INTENSITY_LCA;
 	copy = strndup(path, (size_t)(hash - path));
 	if (!copy) {

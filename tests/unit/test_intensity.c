@@ -129,9 +129,12 @@ static int gzip_file(const char *src, const char *dst)
 START_TEST(test_load_gzip)
 {
 	static const size_t which[] = {0, 2, 3, 5, 6};
-	char dir[] = "/tmp/test_intensity.XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char dir[512];
 	size_t i;
 
+	snprintf(dir, sizeof(dir), "%s/test_intensity.XXXXXX",
+		tmp && *tmp ? tmp : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	for (i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
 		const struct load_case *c = &load_cases[which[i]];
@@ -235,6 +238,9 @@ START_TEST(test_parse_buffer)
 		"2022-01-01 00:00:00,1,2\n2022-01-01 01:00:00,3,4\n";
 	static const char nul[] = "Time,Carbon Intensity\n"
 				  "2020-01-01 00:00:00,1\0,\n";
+	static const char life[] = "Datetime (UTC),Carbon intensity gCO2eq/kWh "
+				   "(Life cycle),Carbon intensity gCO2eq/kWh "
+				   "(direct)\n2022-01-01 00:00:00,9.5,1\n";
 	struct intensity_options lca = {.column = INTENSITY_LCA};
 	struct intensity_error err;
 	struct intensity_series *s;
@@ -246,6 +252,11 @@ START_TEST(test_parse_buffer)
 	s = intensity_series_parse("buf", csv, sizeof(csv) - 1, &lca, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_double_eq(intensity_series_at(s, T2022 + 3600), 4);
+	intensity_series_destroy(s);
+	/* Newer exports name the LCA column "(Life cycle)". */
+	s = intensity_series_parse("buf", life, sizeof(life) - 1, &lca, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_double_eq(intensity_series_at(s, T2022), 9.5);
 	intensity_series_destroy(s);
 	/* Only len bytes count: the last row loses its LCA field. */
 	s = intensity_series_parse("buf", csv, sizeof(csv) - 4, &lca, &err);
