@@ -273,10 +273,19 @@ static void print_header(const struct state *st, const struct report *rep)
 			printf("%s %s", i ? "," : "", opt->delays[i].label);
 		printf("; %s forecast\n", forecast_name(opt->forecast));
 	}
-	if (st->nsites > 1)
+	if (st->nsites > 1) {
+		int64_t mw = opt->space_max_wait;
+
 		printf("space     %g g CO2e per hour of wait, sites starting "
-		       "within %llds of the first\n",
-			opt->space_wait_weight, (long long)opt->space_max_wait);
+		       "within %lld%s of the first\n",
+			opt->space_wait_weight,
+			(long long)(mw % 3600 == 0 ? mw / 3600
+				    : mw % 60 == 0 ? mw / 60
+						   : mw),
+			mw % 3600 == 0 ? "h"
+			: mw % 60 == 0 ? "m"
+				       : "s");
+	}
 }
 
 /*
@@ -425,7 +434,7 @@ static int run_one(
 	prog->run = i;
 	snprintf(prog->label, sizeof(prog->label), "%s/%s/%s",
 		policy_name(run->policy), backfill_name(run->backfill),
-		report_run_delay(run));
+		run->baseline ? "baseline" : report_run_delay(run));
 	clock_gettime(CLOCK_MONOTONIC, &prog->t0);
 
 	if (opt->windows) {
