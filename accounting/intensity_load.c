@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,8 @@ static int split_csv(struct span line, struct span *fields, int max)
 		}
 		if (n < max)
 			fields[n] = f;
+		if (n == INT_MAX)
+			return -1;
 		n++;
 		if (p >= end)
 			return n;
@@ -286,6 +289,19 @@ static int parse_double(struct span f, double *out)
 	if (*endp != '\0' || errno == ERANGE)
 		return -1;
 	return 0;
+}
+
+/* A field for an error message: at most 40 bytes, unprintables as '?'. */
+static const char *printable(struct span f, char *buf, size_t size)
+{
+	size_t i, n = f.len < 40 ? f.len : 40;
+
+	if (n >= size)
+		n = size - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = isprint((unsigned char)f.p[i]) ? f.p[i] : '?';
+	buf[n] = '\0';
+	return buf;
 }
 
 /* Next line of buf at *pos (without its newline); 0 at end of input. */
@@ -366,6 +382,7 @@ static int parse_csv(struct samples *sm, const char *buf, size_t len,
 {
 	struct span line, f[CSV_MAX_FIELDS];
 	size_t pos = 0, lineno = 0;
+	char text[48];
 	int tcol = -1, vcol = -1, need, n;
 
 	while (next_line(buf, len, &pos, &line)) {
@@ -399,22 +416,16 @@ static int parse_csv(struct samples *sm, const char *buf, size_t len,
 		if (parse_time(f[tcol], &t)) {
 			errno = EINVAL;
 			return intensity_errset(sm->err,
-				"%s:%zu: bad time "
-				"\"%.*s\"",
-				sm->name, lineno,
-				(int)(f[tcol].len > 40 ? 40 : f[tcol].len),
-				f[tcol].p);
+				"%s:%zu: bad time \"%s\"", sm->name, lineno,
+				printable(f[tcol], text, sizeof(text)));
 		}
 		if (f[vcol].len == 0)
 			continue; /* missing value: becomes a gap */
 		if (parse_double(f[vcol], &v)) {
 			errno = EINVAL;
 			return intensity_errset(sm->err,
-				"%s:%zu: bad intensity "
-				"\"%.*s\"",
-				sm->name, lineno,
-				(int)(f[vcol].len > 40 ? 40 : f[vcol].len),
-				f[vcol].p);
+				"%s:%zu: bad intensity \"%s\"", sm->name,
+				lineno, printable(f[vcol], text, sizeof(text)));
 		}
 		if (samples_add(sm, t, v, lineno))
 			return -1;
