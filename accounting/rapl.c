@@ -36,10 +36,10 @@ int rapl_counter_init(struct rapl_counter *c, const char *name,
 
 	if (range_uj == 0)
 		return errprintf(err, "%s: max_energy_range_uj is 0", what);
-	if (first_uj >= range_uj)
+	if (first_uj > range_uj)
 		return errprintf(err,
 			"%s: energy_uj %" PRIu64
-			" is not below max_energy_range_uj %" PRIu64,
+			" is above max_energy_range_uj %" PRIu64,
 			what, first_uj, range_uj);
 	c->name = name;
 	c->range_uj = range_uj;
@@ -66,20 +66,24 @@ int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
 
 	if (delta_uj)
 		*delta_uj = 0;
-	if (raw_uj >= c->range_uj)
+	if (raw_uj > c->range_uj)
 		return errprintf(err,
 			"%s: energy_uj %" PRIu64
-			" is not below max_energy_range_uj %" PRIu64,
+			" is above max_energy_range_uj %" PRIu64,
 			zone_name(c), raw_uj, c->range_uj);
 	if (now_ns < c->last_ns)
 		return errprintf(err, "%s: clock went backwards", zone_name(c));
 	dt_ns = now_ns - c->last_ns;
 
-	/* Both values are below range_uj: no overflow either way. */
+	/*
+	 * Both values are at most range_uj, and the counter goes from
+	 * range_uj to 0 in one step: no overflow either way, even for a
+	 * range of UINT64_MAX.
+	 */
 	if (raw_uj >= c->last_uj)
 		delta = raw_uj - c->last_uj;
 	else
-		delta = c->range_uj - c->last_uj + raw_uj;
+		delta = (c->range_uj - c->last_uj) + raw_uj + 1;
 
 	if (c->max_uw && (double)delta > allowed_uj(c->max_uw, dt_ns)) {
 		double secs = (double)dt_ns / (double)RAPL_NS_PER_S;

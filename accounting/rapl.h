@@ -29,7 +29,9 @@ struct rapl_error {
 
 /*
  * One zone's energy counter. Readings are raw energy_uj values in
- * [0, range_uj); the counter wraps to 0 at range_uj (max_energy_range_uj).
+ * [0, range_uj]: max_energy_range_uj is the largest value the counter
+ * shows, and the next one is 0. (The kernel's counter steps in energy
+ * units of about 15 to 61 uJ, so a wrap is off by less than one unit.)
  * total_uj accumulates accepted deltas since rapl_counter_init, in 64 bits
  * (584 years at 1 kW). Plain data: the caller owns it, nothing to free.
  */
@@ -46,7 +48,7 @@ struct rapl_counter {
 /*
  * Start a counter at raw reading first_uj taken at now_ns (any monotonic
  * clock in nanoseconds). name is kept by pointer for messages.
- * Returns 0, or -1 with err set when range_uj is 0 or first_uj >= range_uj.
+ * Returns 0, or -1 with err set when range_uj is 0 or first_uj > range_uj.
  */
 int rapl_counter_init(struct rapl_counter *c, const char *name,
 	uint64_t range_uj, uint64_t max_uw, uint64_t first_uj, int64_t now_ns,
@@ -54,7 +56,7 @@ int rapl_counter_init(struct rapl_counter *c, const char *name,
 
 /*
  * Advance a counter to raw reading raw_uj taken at now_ns. The delta is
- * (raw_uj - last) modulo range_uj, so at most one wrap per interval is
+ * (raw_uj - last) modulo (range_uj + 1), so at most one wrap per interval is
  * seen (see rapl_wrap_period_s). A delta above max_uw over the interval
  * (plus RAPL_SLACK_NS) is impossible: it is not counted, the counter
  * restarts from raw_uj, c->rejected grows and err explains it.

@@ -117,7 +117,7 @@ static void measure_arithmetic(void)
 	for (i = 1; i <= POLLS; i++) {
 		uint64_t sum = 0;
 
-		raw = (raw + 1234567) % UINT64_C(262143328850);
+		raw = (raw + 1234567) % UINT64_C(262143328851);
 		for (k = 0; k < 4; k++) {
 			rapl_counter_advance(&c[k], raw, (int64_t)i * 10000000,
 				NULL, NULL);

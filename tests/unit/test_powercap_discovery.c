@@ -324,7 +324,7 @@ END_TEST
 START_TEST(test_polling)
 {
 	static const struct sim_zone tree[] = {
-		{ Z0, "package-0", RANGE - 50 * J, 150000000, 0 },
+		{ Z0, "package-0", RANGE + 1 - 50 * J, 150000000, 0 },
 		{ Z0 "/intel-rapl:0:0", "dram", 0, 0, 0 },
 		{ Z1, "package-1", 7, 150000000, 0 },
 		{ NULL, NULL, 0, 0, 0 },

@@ -39,18 +39,19 @@ static const struct counter_case counter_cases[] = {
 	{ "steady growth", UINT64_C(1000000000), 300 * W, 0,
 		{ { 100 * J, 1 * S, 0 }, { 250 * J, 2 * S, 0 } }, 2,
 		250 * J, 0 },
-	/* 0.9 J to the top of a 1 J range, wrap, then 0.1 J: 0.2 J. */
-	{ "one wrap", 1000000, 0, 900000,
+	/* Counters show 0..range: 0.9 J to the end of a 1 J cycle, wrap,
+	 * then 0.1 J: 0.2 J. */
+	{ "one wrap", 999999, 0, 900000,
 		{ { 100000, 1 * S, 0 } }, 1, 200000, 0 },
-	/* One below the top, then 0: a delta of exactly 1 uJ; then 5. */
+	/* At the top, then 0: a delta of exactly 1 uJ; then 5. */
 	{ "wrap at the top of an Intel range", RANGE_INTEL, 250 * W,
-		RANGE_INTEL - 1,
+		RANGE_INTEL,
 		{ { 0, 1 * S, 0 }, { 5, 2 * S, 0 } }, 2, 6, 0 },
 	/* A range as large as 64 bits allows: no overflow in the delta. */
 	{ "wrap near the top of a 64-bit range", UINT64_MAX, 0,
-		UINT64_MAX - 10, { { 5, 1 * S, 0 } }, 1, 15, 0 },
+		UINT64_MAX - 10, { { 5, 1 * S, 0 } }, 1, 16, 0 },
 	/* Two wraps of a 1 kJ range at 600 W over 3 s: 1800 J. */
-	{ "wraps at every read", 1000 * J, 700 * W, 0,
+	{ "wraps at every read", 1000 * J - 1, 700 * W, 0,
 		{ { 600 * J, 1 * S, 0 }, { 200 * J, 2 * S, 0 },
 			{ 800 * J, 3 * S, 0 } }, 3, 1800 * J, 0 },
 	/* 300 W for 1 s is at the ceiling: counted. */
@@ -61,11 +62,11 @@ static const struct counter_case counter_cases[] = {
 		{ { 1000 * J, 1 * S, 1 }, { 1200 * J, 2 * S, 0 } }, 2,
 		200 * J, 1 },
 	/* A counter stepping back 1 J reads as a near-full wrap. */
-	{ "counter went backwards", 1000 * J, 300 * W, 500 * J,
+	{ "counter went backwards", 1000 * J - 1, 300 * W, 500 * J,
 		{ { 499 * J, 1 * S, 1 }, { 599 * J, 2 * S, 0 } }, 2,
 		100 * J, 1 },
-	/* A reading at or above the range is an error: nothing changes. */
-	{ "reading out of range", 1000 * J, 0, 10 * J,
+	/* A reading above the range is an error: nothing changes. */
+	{ "reading out of range", 1000 * J - 1, 0, 10 * J,
 		{ { 1000 * J, 1 * S, -1 }, { 20 * J, 2 * S, 0 } }, 2,
 		10 * J, 0 },
 	/* Time going backwards is an error, then a good read counts. */
@@ -120,7 +121,7 @@ START_TEST(test_init_errors)
 		const char *text;
 	} cases[] = {
 		{ 0, 0, "pkg: max_energy_range_uj is 0" },
-		{ 100, 100, "pkg: energy_uj 100 is not below "
+		{ 100, 101, "pkg: energy_uj 101 is above "
 			    "max_energy_range_uj 100" },
 	};
 	size_t i;
@@ -194,7 +195,8 @@ START_TEST(test_node_cases)
 			for (z = 0; z < tc->nzones; z++) {
 				const struct zone_sim *s = &tc->zone[z];
 				uint64_t e = s->watts * J * (uint64_t)k;
-				uint64_t raw = (s->start_uj + e) % s->range_uj;
+				uint64_t raw =
+					(s->start_uj + e) % (s->range_uj + 1);
 				int rc = rapl_counter_advance(&c[z], raw, k * S,
 					NULL, &err);
 
@@ -237,7 +239,7 @@ START_TEST(test_million_polls_no_drift)
 	/* A caller record as the plugin keeps it: floors of the meter. */
 	base_j = rapl_meter_joules(&m);
 	for (k = 1; k <= polls; k++) {
-		raw = (raw + per_poll) % RANGE_INTEL;
+		raw = (raw + per_poll) % (RANGE_INTEL + 1);
 		/* ck_assert per poll would dominate the run time. */
 		if (rapl_counter_advance(&c, raw, (int64_t)k * dt, NULL, &err))
 			ck_abort_msg("poll %" PRIu64 ": %s", k, err.text);
