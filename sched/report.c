@@ -73,6 +73,7 @@ struct table {
 	size_t cap;
 	char (*cells)[TABLE_COLS][CELL_LEN];
 	bool left[TABLE_COLS];
+	bool hide[TABLE_COLS]; /* columns with nothing to say */
 };
 
 static char *table_cell(struct table *t, size_t row, size_t col)
@@ -114,9 +115,11 @@ static void table_print(FILE *fp, const struct table *t)
 		for (size_t c = 0; c < t->ncols; c++) {
 			int w = (int)width[c];
 
+			if (t->hide[c])
+				continue;
 			len += (size_t)snprintf(line + len, sizeof(line) - len,
-				t->left[c] ? "%s%-*s" : "%s%*s", c ? "  " : "",
-				w, t->cells[r][c]);
+				t->left[c] ? "%s%-*s" : "%s%*s",
+				len ? "  " : "", w, t->cells[r][c]);
 		}
 		/* Empty cells at the end leave no trailing blanks. */
 		while (len > 0 && line[len - 1] == ' ')
@@ -200,6 +203,14 @@ static int runs_table(FILE *fp, const struct report *rep)
 	if (row < 0)
 		return -1;
 	t.left[0] = t.left[1] = t.left[2] = true;
+	/* Without carbon, no carbon column; without shifting, no savings. */
+	t.hide[2] = t.hide[11] = t.hide[12] = t.hide[13] = t.hide[14] =
+		rep->nruns == 0 || rep->runs[0].baseline_run < 0;
+	for (size_t i = 0; i < rep->nruns; i++)
+		if (rep->runs[i].baseline_run >= 0 || rep->runs[i].baseline)
+			t.hide[2] = t.hide[11] = t.hide[12] = t.hide[13] =
+				t.hide[14] = false;
+	t.hide[10] = !rep->carbon;
 	for (size_t c = 0; c < t.ncols; c++)
 		snprintf(table_cell(&t, 0, c), CELL_LEN, "%s", run_headers[c]);
 	for (size_t i = 0; i < rep->nruns; i++) {
@@ -255,6 +266,7 @@ static int windows_table(
 
 	if (row < 0)
 		return -1;
+	t.hide[10] = !rep->carbon;
 	for (size_t c = 0; c < t.ncols; c++)
 		snprintf(table_cell(&t, 0, c), CELL_LEN, "%s",
 			window_headers[c]);
