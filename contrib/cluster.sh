@@ -229,8 +229,8 @@ AuthInfo=socket=$state/munge/munge.socket
 CredType=cred/munge
 StateSaveLocation=$state/spool/ctld
 SlurmdSpoolDir=$state/spool/%n
-SlurmctldPidFile=$state/run/slurmctld.daemon.pid
-SlurmdPidFile=$state/run/slurmd-%n.daemon.pid
+SlurmctldPidFile=$state/run/daemon/slurmctld.pid
+SlurmdPidFile=$state/run/daemon/slurmd-%n.pid
 SlurmctldLogFile=$state/log/slurmctld.log
 SlurmdLogFile=$state/log/slurmd-%n.log
 SlurmctldDebug=info
@@ -273,7 +273,7 @@ DbdHost=localhost
 DbdPort=6819
 SlurmUser=root
 LogFile=$state/log/slurmdbd.log
-PidFile=$state/run/slurmdbd.daemon.pid
+PidFile=$state/run/daemon/slurmdbd.pid
 DebugLevel=info
 StorageType=accounting_storage/mysql
 StorageHost=127.0.0.1
@@ -418,7 +418,7 @@ do_start() {
 			die "$state exists and is not a cluster state directory"
 		rm -rf "$state"
 	fi
-	mkdir -p "$state"/{etc,log,run,spool/ctld}
+	mkdir -p "$state"/{etc,log,run/daemon,spool/ctld}
 	touch "$state/.slurm-carbon-cluster"
 	chmod 755 "$state"
 	# On any failure from here, stop what was started and clean up.
@@ -448,7 +448,6 @@ do_status() {
 	for f in "$state"/run/*.pid; do
 		[ -e "$f" ] || continue
 		name=$(basename "$f" .pid)
-		case $name in *.daemon) continue ;; esac
 		if pid=$(pid_of "$name"); then
 			echo "$name: running (pid $pid)"
 		else

@@ -445,7 +445,7 @@ static int parse_opts(int argc, char **argv, struct raplsim_opts *o)
 		.pkg_min_w = 60,
 		.pkg_max_w = 250,
 		.pkg_limit_w = 300,
-		.pkg_range_uj = UINT64_C(5000000000),
+		.pkg_range_uj = UINT64_C(8000000000),
 		.dram_min_w = 8,
 		.dram_max_w = 40,
 		.dram_limit_w = 60,
