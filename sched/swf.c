@@ -201,7 +201,7 @@ static int parse_job(struct parser *ps, const char *p, const char *end)
 	struct workload *w = ps->w;
 	double f[SWF_FIELDS];
 	struct swf_job *job, *grown;
-	int64_t procs;
+	int64_t procs, user;
 
 	if (end - p >= SWF_LINE_MAX) {
 		swf_errorf(ps->err, ps->name, ps->line,
@@ -242,9 +242,8 @@ static int parse_job(struct parser *ps, const char *p, const char *end)
 			job->estimate = req_time;
 	}
 	job->procs = procs > INT32_MAX ? INT32_MAX : (int32_t)procs;
-	job->user = (int32_t)field_int(f, F_USER);
-	if (job->user < 0)
-		job->user = -1;
+	user = field_int(f, F_USER);
+	job->user = user >= 0 && user <= INT32_MAX ? (int32_t)user : -1;
 	return 0;
 }
 
