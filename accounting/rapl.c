@@ -132,8 +132,10 @@ void rapl_meter_start(struct rapl_meter *m, uint64_t total_uj, int64_t now_ns)
 
 void rapl_meter_update(struct rapl_meter *m, uint64_t total_uj, int64_t now_ns)
 {
-	m->prev_uj = m->last_uj;
-	m->prev_ns = m->last_ns;
+	if (now_ns - m->last_ns >= RAPL_METER_MIN_NS) {
+		m->prev_uj = m->last_uj;
+		m->prev_ns = m->last_ns;
+	}
 	m->last_uj = total_uj;
 	m->last_ns = now_ns;
 }

@@ -101,6 +101,13 @@ struct rapl_meter {
 void rapl_meter_start(struct rapl_meter *m, uint64_t total_uj,
 	int64_t now_ns);
 
+/*
+ * Updates closer than this to the previous one extend the last interval
+ * instead of starting a new one, so current watts are never taken over a
+ * sliver of time (two reads at the same instant at a step's end).
+ */
+#define RAPL_METER_MIN_NS INT64_C(100000000)
+
 /* Record a new total. Totals and times must not go backwards. */
 void rapl_meter_update(struct rapl_meter *m, uint64_t total_uj,
 	int64_t now_ns);
@@ -112,8 +119,8 @@ uint64_t rapl_meter_uj(const struct rapl_meter *m);
 uint64_t rapl_meter_joules(const struct rapl_meter *m);
 
 /*
- * Watts over the last update interval (from start for the first update);
- * 0 when no time passed.
+ * Watts over the last update interval of at least RAPL_METER_MIN_NS (from
+ * start for the first update); 0 when no time passed since start.
  */
 double rapl_meter_current_watts(const struct rapl_meter *m);
 

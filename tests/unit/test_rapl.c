@@ -262,22 +262,31 @@ static bool near(double a, double b)
 
 START_TEST(test_meter_cases)
 {
-	/* Updates (uJ, s) after a start at (0, 0). */
+	/* Updates (uJ, ms) after a start at (0, 0). */
 	static const struct {
 		const char *name;
 		uint64_t uj[3];
-		int64_t t_s[3];
+		int64_t t_ms[3];
 		size_t n;
 		uint64_t joules;
 		double current, average;
 	} cases[] = {
 		{ "no update", { 0 }, { 0 }, 0, 0, 0, 0 },
-		{ "one update", { 2500000 }, { 2 }, 1, 2, 1.25, 1.25 },
-		{ "varying power", { 100 * J, 400 * J, 450 * J }, { 1, 2, 3 },
-			3, 450, 50.0, 150.0 },
-		{ "no time passed", { 5 * J, 5 * J }, { 1, 1 }, 2, 5, 0, 5.0 },
-		{ "sub-joule remainder kept", { 999999, 1999998 }, { 1, 2 },
-			2, 1, 0.999999, 0.999999 },
+		{ "one update", { 2500000 }, { 2000 }, 1, 2, 1.25, 1.25 },
+		{ "varying power", { 100 * J, 400 * J, 450 * J },
+			{ 1000, 2000, 3000 }, 3, 450, 50.0, 150.0 },
+		/* A second read at the same instant keeps the interval. */
+		{ "no time passed", { 5 * J, 5 * J }, { 1000, 1000 }, 2, 5,
+			5.0, 5.0 },
+		/* 50 ms later: the last interval grows to (1 s, 2.05 s]. */
+		{ "update within 100 ms", { 100 * J, 400 * J, 421 * J },
+			{ 1000, 2000, 2050 }, 3, 421, 321.0 / 1.05,
+			421.0 / 2.05 },
+		/* Exactly 100 ms later: a new interval. */
+		{ "update after 100 ms", { 100 * J, 400 * J, 430 * J },
+			{ 1000, 2000, 2100 }, 3, 430, 300.0, 430.0 / 2.1 },
+		{ "sub-joule remainder kept", { 999999, 1999998 },
+			{ 1000, 2000 }, 2, 1, 0.999999, 0.999999 },
 	};
 	size_t i, k;
 
@@ -287,7 +296,7 @@ START_TEST(test_meter_cases)
 		rapl_meter_start(&m, 0, 0);
 		for (k = 0; k < cases[i].n; k++)
 			rapl_meter_update(&m, cases[i].uj[k],
-				cases[i].t_s[k] * S);
+				cases[i].t_ms[k] * 1000000);
 		ck_assert_msg(rapl_meter_joules(&m) == cases[i].joules,
 			"%s: %" PRIu64 " J", cases[i].name,
 			rapl_meter_joules(&m));
