@@ -519,7 +519,7 @@ int options_parse(
 	set_defaults(opt);
 	err->text[0] = '\0';
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* glibc: a full reset, so parsing can repeat */
 	while ((c = getopt_long(argc, argv, ":hV", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			opt->help = true;
