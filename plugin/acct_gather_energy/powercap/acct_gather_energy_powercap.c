@@ -51,6 +51,19 @@ extern void acct_gather_energy_p_conf_values(List *data);
 /* slurmd's and slurmstepd's configuration (node name); NULL elsewhere. */
 extern slurmd_conf_t *conf __attribute__((weak));
 
+/*
+ * A problem with energy: error() in slurmd; in slurmstepd, whose error()
+ * lines also reach the job's stderr, the same line at info level, which
+ * goes to the slurmd log file only.
+ */
+#define problem(fmt, ...)                                                    \
+	do {                                                                 \
+		if (running_in_slurmstepd())                                 \
+			info("error: " fmt, ##__VA_ARGS__);                  \
+		else                                                         \
+			error(fmt, ##__VA_ARGS__);                           \
+	} while (0)
+
 /* Wrap warnings are repeated at most this often, in seconds. */
 #define WARN_EVERY_S 3600
 
@@ -124,7 +137,7 @@ static void drain_node(const char *why)
 /* Record a failure: one error line, energy unknown from now on. */
 static void fail(const char *what)
 {
-	error("%s: %s; energy is reported as unknown", plugin_type, what);
+	problem("%s: %s; energy is reported as unknown", plugin_type, what);
 	powercap_zones_close(pc.zones);
 	pc.zones = NULL;
 	pc.broken = true;
@@ -195,15 +208,15 @@ static int poll_zones(void)
 		return -1;
 	}
 	if (rc > 0)
-		error("%s: %s", plugin_type, err.text);
+		problem("%s: %s", plugin_type, err.text);
 
 	wrap = powercap_zones_min_wrap_s(pc.zones);
 	gap = (double)(t - pc.meter.last_ns) / RAPL_NS_PER_S;
 	if (wrap > 0 && gap >= wrap &&
 		now - pc.last_wrap_warning >= WARN_EVERY_S) {
-		error("%s: %.0f s between energy reads is not shorter than the "
-			"shortest RAPL wrap period (%.0f s): wraps may have "
-			"been missed", plugin_type, gap, wrap);
+		problem("%s: %.0f s between energy reads is not shorter than "
+			"the shortest RAPL wrap period (%.0f s): wraps may "
+			"have been missed", plugin_type, gap, wrap);
 		pc.last_wrap_warning = now;
 	}
 	rapl_meter_update(&pc.meter, total, t);
@@ -293,7 +306,7 @@ static void send_profile(void)
 		pc.dataset_id = acct_gather_profile_g_create_dataset("Energy",
 			NO_PARENT, dataset);
 		if (pc.dataset_id == SLURM_ERROR) {
-			error("%s: cannot create the Energy profile dataset",
+			problem("%s: cannot create the Energy profile dataset",
 				plugin_type);
 			return;
 		}
@@ -428,7 +441,7 @@ extern void acct_gather_energy_p_conf_set(int context_id_in,
 			if (!xstrcasecmp(zones, "psys"))
 				pc.mode = POWERCAP_ZONES_PSYS;
 			else if (xstrcasecmp(zones, "package")) {
-				error("%s: PowercapZones=%s in "
+				problem("%s: PowercapZones=%s in "
 					"acct_gather.conf: expected package or "
 					"psys; energy is reported as unknown",
 					plugin_type, zones);
