@@ -31,11 +31,11 @@ struct zone {
 	char path[160];
 	uint32_t index[2];
 	uint32_t depth;
-	int package;		/* N of package-N[-die-M], or -1 */
+	int package; /* N of package-N[-die-M], or -1 */
 	bool is_die;
 	uint64_t range_uj;
 	uint64_t max_uw;
-	powercap_zone fds;	/* only energy_uj is opened */
+	powercap_zone fds; /* only energy_uj is opened */
 	struct rapl_counter counter;
 };
 
@@ -84,11 +84,11 @@ static int read_name(struct zone *zn, struct powercap_zones_error *err)
 	ssize_t rc;
 
 	errno = 0;
-	rc = powercap_sysfs_zone_get_name(CT, zn->index, zn->depth, zn->name,
-		sizeof(zn->name));
+	rc = powercap_sysfs_zone_get_name(
+		CT, zn->index, zn->depth, zn->name, sizeof(zn->name));
 	if (rc <= 0)
-		return errprintf(err, "%s/name: %s", zn->path,
-			strerror(cause(rc)));
+		return errprintf(
+			err, "%s/name: %s", zn->path, strerror(cause(rc)));
 	zn->name[strcspn(zn->name, "\n")] = '\0';
 	return 0;
 }
@@ -120,18 +120,21 @@ static uint64_t sysfs_max_uw(const struct zone *zn)
 	uint64_t best = 0, v;
 	uint32_t c;
 
-	if (!powercap_sysfs_zone_get_max_power_range_uw(CT, zn->index,
-		    zn->depth, &v) && v > best)
+	if (!powercap_sysfs_zone_get_max_power_range_uw(
+		    CT, zn->index, zn->depth, &v) &&
+		v > best)
 		best = v;
 	for (c = 0; c < MAX_CONSTRAINTS; c++) {
-		if (powercap_sysfs_constraint_exists(CT, zn->index, zn->depth,
-			    c))
+		if (powercap_sysfs_constraint_exists(
+			    CT, zn->index, zn->depth, c))
 			break;
-		if (!powercap_sysfs_constraint_get_max_power_uw(CT, zn->index,
-			    zn->depth, c, &v) && v > best)
+		if (!powercap_sysfs_constraint_get_max_power_uw(
+			    CT, zn->index, zn->depth, c, &v) &&
+			v > best)
 			best = v;
-		if (!powercap_sysfs_constraint_get_power_limit_uw(CT,
-			    zn->index, zn->depth, c, &v) && v > best)
+		if (!powercap_sysfs_constraint_get_power_limit_uw(
+			    CT, zn->index, zn->depth, c, &v) &&
+			v > best)
 			best = v;
 	}
 	return best;
@@ -141,13 +144,13 @@ static uint64_t sysfs_max_uw(const struct zone *zn)
 static int zone_start(struct zone *zn, const struct powercap_zones_options *o,
 	int64_t now_ns, struct powercap_zones_error *err)
 {
-	struct rapl_error rerr = { { 0 } };
+	struct rapl_error rerr = {{0}};
 	uint64_t first, found;
 	int rc;
 
 	errno = 0;
-	rc = powercap_sysfs_zone_get_max_energy_range_uj(CT, zn->index,
-		zn->depth, &zn->range_uj);
+	rc = powercap_sysfs_zone_get_max_energy_range_uj(
+		CT, zn->index, zn->depth, &zn->range_uj);
 	if (rc)
 		return errprintf(err, "%s/max_energy_range_uj: %s", zn->path,
 			strerror(cause(rc)));
@@ -160,26 +163,26 @@ static int zone_start(struct zone *zn, const struct powercap_zones_options *o,
 		zn->max_uw = POWERCAP_ZONES_DEFAULT_MAX_UW;
 
 	errno = 0;
-	rc = powercap_zone_file_open(&zn->fds, POWERCAP_ZONE_FILE_ENERGY_UJ,
-		CT, zn->index, zn->depth, O_RDONLY | O_CLOEXEC);
+	rc = powercap_zone_file_open(&zn->fds, POWERCAP_ZONE_FILE_ENERGY_UJ, CT,
+		zn->index, zn->depth, O_RDONLY | O_CLOEXEC);
 	if (rc < 0) {
 		zn->fds.energy_uj = -1;
-		return errprintf(err, "%s/energy_uj: %s", zn->path,
-			strerror(cause(rc)));
+		return errprintf(
+			err, "%s/energy_uj: %s", zn->path, strerror(cause(rc)));
 	}
 	errno = 0;
 	rc = powercap_zone_get_energy_uj(&zn->fds, &first);
 	if (rc)
-		return errprintf(err, "%s/energy_uj: %s", zn->path,
-			strerror(cause(rc)));
-	if (rapl_counter_init(&zn->counter, zn->path, zn->range_uj,
-		    zn->max_uw, first, now_ns, &rerr))
+		return errprintf(
+			err, "%s/energy_uj: %s", zn->path, strerror(cause(rc)));
+	if (rapl_counter_init(&zn->counter, zn->path, zn->range_uj, zn->max_uw,
+		    first, now_ns, &rerr))
 		return errprintf(err, "%s", rerr.text);
 	return 0;
 }
 
-static struct zone *add_zone(struct powercap_zones *z,
-	const struct zone *zn, struct powercap_zones_error *err)
+static struct zone *add_zone(struct powercap_zones *z, const struct zone *zn,
+	struct powercap_zones_error *err)
 {
 	if (z->n >= POWERCAP_ZONES_MAX) {
 		errprintf(err, "%s/%s: more than %d zones",
@@ -263,8 +266,8 @@ static int add_dram(struct powercap_zones *z, const struct zone *pkg,
 		if (strcmp(sub.name, "dram") ||
 			name_taken(z, "dram", pkg->index[0], 2))
 			continue;
-		if (!(zn = add_zone(z, &sub, err)) || zone_start(zn, o, now_ns,
-							      err))
+		if (!(zn = add_zone(z, &sub, err)) ||
+			zone_start(zn, o, now_ns, err))
 			return -1;
 	}
 	return 0;
@@ -300,8 +303,8 @@ static int select_packages(struct powercap_zones *z, const struct zone *tops,
 			continue;
 		if (t->is_die && has_package(tops, n, t->package))
 			continue;
-		if (!(zn = add_zone(z, t, err)) || zone_start(zn, o, now_ns,
-							      err))
+		if (!(zn = add_zone(z, t, err)) ||
+			zone_start(zn, o, now_ns, err))
 			return -1;
 		if (zn->is_die && mirrors(z, zn)) {
 			close(zn->fds.energy_uj);
@@ -314,8 +317,8 @@ static int select_packages(struct powercap_zones *z, const struct zone *tops,
 	return 0;
 }
 
-static int select_psys(struct powercap_zones *z, const struct zone *tops,
-	int n, const struct powercap_zones_options *o, int64_t now_ns,
+static int select_psys(struct powercap_zones *z, const struct zone *tops, int n,
+	const struct powercap_zones_options *o, int64_t now_ns,
 	struct powercap_zones_error *err)
 {
 	struct zone *zn;
@@ -359,8 +362,8 @@ struct powercap_zones *powercap_zones_open(
 	}
 	if (!(z = calloc(1, sizeof(*z))) ||
 		!(tops = calloc(MAX_TOP, sizeof(*tops)))) {
-		errprintf(err, "%s/%s: out of memory", POWERCAP_ZONES_SYSFS,
-			CT);
+		errprintf(
+			err, "%s/%s: out of memory", POWERCAP_ZONES_SYSFS, CT);
 		errno = ENOMEM;
 		goto error;
 	}
@@ -420,11 +423,11 @@ int powercap_zones_poll(struct powercap_zones *z, int64_t now_ns,
 	}
 	for (i = 0; i < z->n; i++) {
 		struct zone *zn = &z->zone[i];
-		struct rapl_error rerr = { { 0 } };
+		struct rapl_error rerr = {{0}};
 		int rc;
 
-		rc = rapl_counter_advance(&zn->counter, raw[i], now_ns, NULL,
-			&rerr);
+		rc = rapl_counter_advance(
+			&zn->counter, raw[i], now_ns, NULL, &rerr);
 		if (rc < 0)
 			return errprintf(err, "%s", rerr.text);
 		if (rc > 0) {
@@ -467,8 +470,8 @@ double powercap_zones_min_wrap_s(const struct powercap_zones *z)
 	size_t i;
 
 	for (i = 0; i < z->n; i++) {
-		double w = rapl_wrap_period_s(z->zone[i].range_uj,
-			z->zone[i].max_uw);
+		double w = rapl_wrap_period_s(
+			z->zone[i].range_uj, z->zone[i].max_uw);
 
 		if (w > 0 && (best == 0 || w < best))
 			best = w;

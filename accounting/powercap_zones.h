@@ -39,7 +39,7 @@ enum powercap_zones_mode {
 
 struct powercap_zones_options {
 	enum powercap_zones_mode mode;
-	uint64_t max_uw;	/* per-zone power ceiling; 0: from sysfs */
+	uint64_t max_uw; /* per-zone power ceiling; 0: from sysfs */
 };
 
 /*
@@ -52,12 +52,12 @@ struct powercap_zones_error {
 
 /* A selected zone, as reported by powercap_zones_get. */
 struct powercap_zones_info {
-	const char *name;	/* "package-0", "dram", "psys" */
-	const char *path;	/* its sysfs directory */
-	uint64_t range_uj;	/* max_energy_range_uj */
-	uint64_t max_uw;	/* power ceiling used for checks */
-	uint64_t total_uj;	/* accepted energy since open */
-	uint64_t rejected;	/* impossible deltas rejected */
+	const char *name;  /* "package-0", "dram", "psys" */
+	const char *path;  /* its sysfs directory */
+	uint64_t range_uj; /* max_energy_range_uj */
+	uint64_t max_uw;   /* power ceiling used for checks */
+	uint64_t total_uj; /* accepted energy since open */
+	uint64_t rejected; /* impossible deltas rejected */
 };
 
 struct powercap_zones;

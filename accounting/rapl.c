@@ -55,7 +55,7 @@ int rapl_counter_init(struct rapl_counter *c, const char *name,
 static double allowed_uj(uint64_t max_uw, int64_t dt_ns)
 {
 	return (double)max_uw * (double)(dt_ns + RAPL_SLACK_NS) /
-		(double)RAPL_NS_PER_S;
+	       (double)RAPL_NS_PER_S;
 }
 
 int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
@@ -116,8 +116,8 @@ double rapl_wrap_period_s(uint64_t range_uj, uint64_t max_uw)
 	return (double)range_uj / (double)max_uw;
 }
 
-bool rapl_interval_misses_wraps(uint64_t range_uj, uint64_t max_uw,
-	double interval_s)
+bool rapl_interval_misses_wraps(
+	uint64_t range_uj, uint64_t max_uw, double interval_s)
 {
 	if (!max_uw || interval_s <= 0)
 		return false;

@@ -36,13 +36,13 @@ struct rapl_error {
  * (584 years at 1 kW). Plain data: the caller owns it, nothing to free.
  */
 struct rapl_counter {
-	const char *name;	/* for messages; not owned, may be NULL */
-	uint64_t range_uj;	/* max_energy_range_uj, > 0 */
-	uint64_t max_uw;	/* highest plausible power, 0 = unchecked */
-	uint64_t last_uj;	/* last raw reading */
-	int64_t last_ns;	/* monotonic time of the last reading */
-	uint64_t total_uj;	/* accepted energy since init */
-	uint64_t rejected;	/* deltas rejected as impossible */
+	const char *name;  /* for messages; not owned, may be NULL */
+	uint64_t range_uj; /* max_energy_range_uj, > 0 */
+	uint64_t max_uw;   /* highest plausible power, 0 = unchecked */
+	uint64_t last_uj;  /* last raw reading */
+	int64_t last_ns;   /* monotonic time of the last reading */
+	uint64_t total_uj; /* accepted energy since init */
+	uint64_t rejected; /* deltas rejected as impossible */
 };
 
 /*
@@ -79,8 +79,8 @@ double rapl_wrap_period_s(uint64_t range_uj, uint64_t max_uw);
  * of range_uj at max_uw (interval_s >= rapl_wrap_period_s). False when
  * max_uw is 0 (nothing known) or interval_s <= 0.
  */
-bool rapl_interval_misses_wraps(uint64_t range_uj, uint64_t max_uw,
-	double interval_s);
+bool rapl_interval_misses_wraps(
+	uint64_t range_uj, uint64_t max_uw, double interval_s);
 
 /*
  * A meter over a monotonically growing microjoule total (such as the sum
@@ -91,15 +91,14 @@ bool rapl_interval_misses_wraps(uint64_t range_uj, uint64_t max_uw,
 struct rapl_meter {
 	uint64_t start_uj;
 	int64_t start_ns;
-	uint64_t prev_uj;	/* the update before the last one */
+	uint64_t prev_uj; /* the update before the last one */
 	int64_t prev_ns;
 	uint64_t last_uj;
 	int64_t last_ns;
 };
 
 /* Start (or restart) a meter at total_uj, now_ns. */
-void rapl_meter_start(struct rapl_meter *m, uint64_t total_uj,
-	int64_t now_ns);
+void rapl_meter_start(struct rapl_meter *m, uint64_t total_uj, int64_t now_ns);
 
 /*
  * Updates closer than this to the previous one extend the last interval
@@ -109,8 +108,7 @@ void rapl_meter_start(struct rapl_meter *m, uint64_t total_uj,
 #define RAPL_METER_MIN_NS INT64_C(100000000)
 
 /* Record a new total. Totals and times must not go backwards. */
-void rapl_meter_update(struct rapl_meter *m, uint64_t total_uj,
-	int64_t now_ns);
+void rapl_meter_update(struct rapl_meter *m, uint64_t total_uj, int64_t now_ns);
 
 /* Microjoules between start and the last update. */
 uint64_t rapl_meter_uj(const struct rapl_meter *m);

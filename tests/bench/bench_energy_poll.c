@@ -51,8 +51,8 @@ static int zone(const char *dir, const char *name)
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -1;
 	return put(dir, "name", name) || put(dir, "energy_uj", "1000\n") ||
-		put(dir, "max_energy_range_uj", "262143328850\n") ||
-		put(dir, "enabled", "1\n");
+	       put(dir, "max_energy_range_uj", "262143328850\n") ||
+	       put(dir, "enabled", "1\n");
 }
 
 static int build_tree(void)
@@ -64,16 +64,16 @@ static int build_tree(void)
 		mkdir(ROOT, 0755) < 0 || put(ROOT, "enabled", "1\n"))
 		return -1;
 	return zone(ROOT "/intel-rapl:0", "package-0\n") ||
-		zone(ROOT "/intel-rapl:0/intel-rapl:0:0", "core\n") ||
-		zone(ROOT "/intel-rapl:0/intel-rapl:0:1", "dram\n") ||
-		zone(ROOT "/intel-rapl:1", "package-1\n") ||
-		zone(ROOT "/intel-rapl:1/intel-rapl:1:0", "dram\n");
+	       zone(ROOT "/intel-rapl:0/intel-rapl:0:0", "core\n") ||
+	       zone(ROOT "/intel-rapl:0/intel-rapl:0:1", "dram\n") ||
+	       zone(ROOT "/intel-rapl:1", "package-1\n") ||
+	       zone(ROOT "/intel-rapl:1/intel-rapl:1:0", "dram\n");
 }
 
 /* Open, poll POLLS times, print the figures. Returns 0 or -1. */
 static int measure(const char *label)
 {
-	struct powercap_zones_error err = { { 0 } };
+	struct powercap_zones_error err = {{0}};
 	struct powercap_zones *z;
 	uint64_t total = 0;
 	int64_t t0, t1;
@@ -119,8 +119,8 @@ static void measure_arithmetic(void)
 
 		raw = (raw + 1234567) % UINT64_C(262143328851);
 		for (k = 0; k < 4; k++) {
-			rapl_counter_advance(&c[k], raw, (int64_t)i * 10000000,
-				NULL, NULL);
+			rapl_counter_advance(
+				&c[k], raw, (int64_t)i * 10000000, NULL, NULL);
 			sum += c[k].total_uj;
 		}
 		rapl_meter_update(&m, sum, (int64_t)i * 10000000);

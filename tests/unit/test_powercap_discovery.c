@@ -38,8 +38,8 @@ struct sim_zone {
 	const char *dir;
 	const char *name;
 	uint64_t energy_uj;
-	uint64_t max_power_uw;	/* constraint_0_max_power_uw; 0: none */
-	mode_t energy_mode;	/* 0: 0444 */
+	uint64_t max_power_uw; /* constraint_0_max_power_uw; 0: none */
+	mode_t energy_mode;    /* 0: 0444 */
 };
 
 struct discovery_case {
@@ -47,89 +47,70 @@ struct discovery_case {
 	struct sim_zone zones[8];
 	enum powercap_zones_mode mode;
 	bool as_nobody;
-	const char *expect[6];	/* selected paths below ROOT, in order */
-	const char *error;	/* expected error text, when NULL expected */
+	const char *expect[6]; /* selected paths below ROOT, in order */
+	const char *error;     /* expected error text, when NULL expected */
 };
 
 static const struct discovery_case cases[] = {
-	{ "two packages with dram", {
-		  { Z0, "package-0", 1000, 150000000, 0 },
-		  { Z0 "/intel-rapl:0:0", "core", 10, 0, 0 },
-		  { Z0 "/intel-rapl:0:1", "uncore", 20, 0, 0 },
-		  { Z0 "/intel-rapl:0:2", "dram", 30, 0, 0 },
-		  { Z1, "package-1", 2000, 150000000, 0 },
-		  { Z1 "/intel-rapl:1:0", "dram", 40, 0, 0 } },
+	{"two packages with dram",
+		{{Z0, "package-0", 1000, 150000000, 0},
+			{Z0 "/intel-rapl:0:0", "core", 10, 0, 0},
+			{Z0 "/intel-rapl:0:1", "uncore", 20, 0, 0},
+			{Z0 "/intel-rapl:0:2", "dram", 30, 0, 0},
+			{Z1, "package-1", 2000, 150000000, 0},
+			{Z1 "/intel-rapl:1:0", "dram", 40, 0, 0}},
 		POWERCAP_ZONES_PACKAGE, false,
-		{ Z0,
-			Z0 "/intel-rapl:0:2",
-			Z1,
-			Z1 "/intel-rapl:1:0" },
-		NULL },
-	{ "psys present, package mode", {
-		  { Z0, "package-0", 1000, 0, 0 },
-		  { Z0 "/intel-rapl:0:0", "core", 10, 0, 0 },
-		  { Z0 "/intel-rapl:0:1", "dram", 20, 0, 0 },
-		  { Z1, "psys", 5000, 0, 0 } },
-		POWERCAP_ZONES_PACKAGE, false,
-		{ Z0,
-			Z0 "/intel-rapl:0:1" },
-		NULL },
-	{ "psys present, psys mode", {
-		  { Z0, "package-0", 1000, 0, 0 },
-		  { Z0 "/intel-rapl:0:1", "dram", 20, 0, 0 },
-		  { Z1, "psys", 5000, 0, 0 } },
-		POWERCAP_ZONES_PSYS, false, { Z1 },
-		NULL },
-	{ "psys mode without psys", {
-		  { Z0, "package-0", 1000, 0, 0 } },
-		POWERCAP_ZONES_PSYS, false, { NULL },
-		ROOT "/intel-rapl: no psys zone" },
-	{ "mmio duplicate", {
-		  { Z0, "package-0", 1000, 0, 0 },
-		  { Z0 "/intel-rapl:0:0", "dram", 20, 0, 0 },
-		  { MMIO0, "package-0", 1000, 0, 0 } },
-		POWERCAP_ZONES_PACKAGE, false,
-		{ Z0,
-			Z0 "/intel-rapl:0:0" },
-		NULL },
-	{ "same package twice", {
-		  { Z0, "package-0", 1000, 0, 0 },
-		  { Z1, "package-0", 1000, 0, 0 } },
-		POWERCAP_ZONES_PACKAGE, false, { Z0 },
-		NULL },
-	{ "no dram", {
-		  { Z0, "package-0", 1000, 0, 0 },
-		  { Z0 "/intel-rapl:0:0", "core", 10, 0, 0 } },
-		POWERCAP_ZONES_PACKAGE, false, { Z0 },
-		NULL },
-	{ "die zones mirroring one socket", {
-		  { Z0, "package-0-die-0", 777, 0, 0 },
-		  { Z1, "package-0-die-1", 777, 0, 0 } },
-		POWERCAP_ZONES_PACKAGE, false, { Z0 },
-		NULL },
-	{ "die zones that differ", {
-		  { Z0, "package-0-die-0", 777, 0, 0 },
-		  { Z1, "package-0-die-1", 999, 0, 0 } },
-		POWERCAP_ZONES_PACKAGE, false,
-		{ Z0, Z1 },
-		NULL },
-	{ "die zones beside their package", {
-		  { Z0, "package-0", 1000, 0, 0 },
-		  { Z1, "package-0-die-1", 999, 0, 0 } },
-		POWERCAP_ZONES_PACKAGE, false, { Z0 },
-		NULL },
-	{ "no tree at all", { { NULL, NULL, 0, 0, 0 } },
-		POWERCAP_ZONES_PACKAGE, false, { NULL },
+		{Z0, Z0 "/intel-rapl:0:2", Z1, Z1 "/intel-rapl:1:0"}, NULL},
+	{"psys present, package mode",
+		{{Z0, "package-0", 1000, 0, 0},
+			{Z0 "/intel-rapl:0:0", "core", 10, 0, 0},
+			{Z0 "/intel-rapl:0:1", "dram", 20, 0, 0},
+			{Z1, "psys", 5000, 0, 0}},
+		POWERCAP_ZONES_PACKAGE, false, {Z0, Z0 "/intel-rapl:0:1"},
+		NULL},
+	{"psys present, psys mode",
+		{{Z0, "package-0", 1000, 0, 0},
+			{Z0 "/intel-rapl:0:1", "dram", 20, 0, 0},
+			{Z1, "psys", 5000, 0, 0}},
+		POWERCAP_ZONES_PSYS, false, {Z1}, NULL},
+	{"psys mode without psys", {{Z0, "package-0", 1000, 0, 0}},
+		POWERCAP_ZONES_PSYS, false, {NULL},
+		ROOT "/intel-rapl: no psys zone"},
+	{"mmio duplicate",
+		{{Z0, "package-0", 1000, 0, 0},
+			{Z0 "/intel-rapl:0:0", "dram", 20, 0, 0},
+			{MMIO0, "package-0", 1000, 0, 0}},
+		POWERCAP_ZONES_PACKAGE, false, {Z0, Z0 "/intel-rapl:0:0"},
+		NULL},
+	{"same package twice",
+		{{Z0, "package-0", 1000, 0, 0}, {Z1, "package-0", 1000, 0, 0}},
+		POWERCAP_ZONES_PACKAGE, false, {Z0}, NULL},
+	{"no dram",
+		{{Z0, "package-0", 1000, 0, 0},
+			{Z0 "/intel-rapl:0:0", "core", 10, 0, 0}},
+		POWERCAP_ZONES_PACKAGE, false, {Z0}, NULL},
+	{"die zones mirroring one socket",
+		{{Z0, "package-0-die-0", 777, 0, 0},
+			{Z1, "package-0-die-1", 777, 0, 0}},
+		POWERCAP_ZONES_PACKAGE, false, {Z0}, NULL},
+	{"die zones that differ",
+		{{Z0, "package-0-die-0", 777, 0, 0},
+			{Z1, "package-0-die-1", 999, 0, 0}},
+		POWERCAP_ZONES_PACKAGE, false, {Z0, Z1}, NULL},
+	{"die zones beside their package",
+		{{Z0, "package-0", 1000, 0, 0},
+			{Z1, "package-0-die-1", 999, 0, 0}},
+		POWERCAP_ZONES_PACKAGE, false, {Z0}, NULL},
+	{"no tree at all", {{NULL, NULL, 0, 0, 0}}, POWERCAP_ZONES_PACKAGE,
+		false, {NULL},
 		ROOT "/intel-rapl: no RAPL powercap tree: "
-		     "No such file or directory" },
-	{ "only psys, package mode", {
-		  { Z0, "psys", 1, 0, 0 } },
-		POWERCAP_ZONES_PACKAGE, false, { NULL },
-		RAPL ": no package-N zone" },
-	{ "energy_uj unreadable", {
-		  { Z0, "package-0", 1000, 0, 0400 } },
-		POWERCAP_ZONES_PACKAGE, true, { NULL },
-		RAPL "/intel-rapl:0/energy_uj: Permission denied" },
+		     "No such file or directory"},
+	{"only psys, package mode", {{Z0, "psys", 1, 0, 0}},
+		POWERCAP_ZONES_PACKAGE, false, {NULL},
+		RAPL ": no package-N zone"},
+	{"energy_uj unreadable", {{Z0, "package-0", 1000, 0, 0400}},
+		POWERCAP_ZONES_PACKAGE, true, {NULL},
+		RAPL "/intel-rapl:0/energy_uj: Permission denied"},
 };
 
 static void die(const char *what)
@@ -140,23 +121,21 @@ static void die(const char *what)
 }
 
 /* Write a value in place, as the kernel shows it: no leading zeros. */
-static void put(const char *dir, const char *file, const char *value,
-	mode_t mode)
+static void put(
+	const char *dir, const char *file, const char *value, mode_t mode)
 {
 	char path[512];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s/%s", ROOT, dir, file);
 	fd = open(path, O_WRONLY | O_CREAT, mode);
-	if (fd < 0 || pwrite(fd, value, strlen(value), 0) < 0 ||
-		close(fd) < 0)
+	if (fd < 0 || pwrite(fd, value, strlen(value), 0) < 0 || close(fd) < 0)
 		die(path);
 	if (chmod(path, mode) < 0)
 		die(path);
 }
 
-static void put_u64(const char *dir, const char *file, uint64_t v,
-	mode_t mode)
+static void put_u64(const char *dir, const char *file, uint64_t v, mode_t mode)
 {
 	char buf[32];
 
@@ -200,13 +179,13 @@ static void build_zone(const struct sim_zone *z)
 		put_u64(z->dir, "constraint_0_max_power_uw", z->max_power_uw,
 			0444);
 		put(z->dir, "constraint_0_name", "long_term\n", 0444);
-		put_u64(z->dir, "constraint_0_power_limit_uw",
-			z->max_power_uw, 0644);
+		put_u64(z->dir, "constraint_0_power_limit_uw", z->max_power_uw,
+			0644);
 	}
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-	struct FTW *ftw)
+static int rm_entry(
+	const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -231,8 +210,8 @@ static void build_tree(const struct sim_zone *zones)
 }
 
 /* Discovery as an unprivileged user, in a child: 0 if the error matched. */
-static int open_as_nobody(const struct discovery_case *tc,
-	struct powercap_zones_error *err)
+static int open_as_nobody(
+	const struct discovery_case *tc, struct powercap_zones_error *err)
 {
 	struct passwd *pw = getpwnam("nobody");
 	int fds[2], status;
@@ -243,7 +222,7 @@ static int open_as_nobody(const struct discovery_case *tc,
 	if ((pid = fork()) < 0)
 		die("fork");
 	if (pid == 0) {
-		struct powercap_zones_options o = { .mode = tc->mode };
+		struct powercap_zones_options o = {.mode = tc->mode};
 		struct powercap_zones *z;
 
 		close(fds[0]);
@@ -270,8 +249,8 @@ START_TEST(test_discovery_cases)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct discovery_case *tc = &cases[i];
-		struct powercap_zones_options o = { .mode = tc->mode };
-		struct powercap_zones_error err = { { 0 } };
+		struct powercap_zones_options o = {.mode = tc->mode};
+		struct powercap_zones_error err = {{0}};
 		struct powercap_zones_info info;
 		struct powercap_zones *z = NULL;
 		size_t want = 0;
@@ -324,10 +303,10 @@ END_TEST
 START_TEST(test_polling)
 {
 	static const struct sim_zone tree[] = {
-		{ Z0, "package-0", RANGE + 1 - 50 * J, 150000000, 0 },
-		{ Z0 "/intel-rapl:0:0", "dram", 0, 0, 0 },
-		{ Z1, "package-1", 7, 150000000, 0 },
-		{ NULL, NULL, 0, 0, 0 },
+		{Z0, "package-0", RANGE + 1 - 50 * J, 150000000, 0},
+		{Z0 "/intel-rapl:0:0", "dram", 0, 0, 0},
+		{Z1, "package-1", 7, 150000000, 0},
+		{NULL, NULL, 0, 0, 0},
 	};
 	static const struct {
 		uint64_t pkg0, dram, pkg1;
@@ -336,15 +315,15 @@ START_TEST(test_polling)
 		uint64_t total_uj;
 	} steps[] = {
 		/* 1 s: 100 J (wrapping) + 10 J + 120 J. */
-		{ 50 * J, 10 * J, 120 * J + 7, 1, 0, 230 * J },
+		{50 * J, 10 * J, 120 * J + 7, 1, 0, 230 * J},
 		/* 2 s: nothing moved. */
-		{ 50 * J, 10 * J, 120 * J + 7, 2, 0, 230 * J },
+		{50 * J, 10 * J, 120 * J + 7, 2, 0, 230 * J},
 		/* 3 s: package-1 jumps 1000 J: rejected, others count. */
-		{ 150 * J, 20 * J, 1120 * J + 7, 3, 1, 340 * J },
+		{150 * J, 20 * J, 1120 * J + 7, 3, 1, 340 * J},
 		/* 4 s: counting resumes from the jump. */
-		{ 250 * J, 30 * J, 1220 * J + 7, 4, 0, 550 * J },
+		{250 * J, 30 * J, 1220 * J + 7, 4, 0, 550 * J},
 	};
-	struct powercap_zones_error err = { { 0 } };
+	struct powercap_zones_error err = {{0}};
 	struct powercap_zones_info info;
 	struct powercap_zones *z;
 	uint64_t total = 0;
@@ -359,8 +338,8 @@ START_TEST(test_polling)
 	ck_assert_int_eq(powercap_zones_get(z, 1, &info), 0);
 	ck_assert_uint_eq(info.max_uw, POWERCAP_ZONES_DEFAULT_MAX_UW);
 	/* 262143.32885 J at 1000 W (dram, the smaller ceiling's zone). */
-	ck_assert_double_eq_tol(powercap_zones_min_wrap_s(z), 262.14332885,
-		1e-6);
+	ck_assert_double_eq_tol(
+		powercap_zones_min_wrap_s(z), 262.14332885, 1e-6);
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		int rc;
 
@@ -368,8 +347,8 @@ START_TEST(test_polling)
 		put_u64(tree[1].dir, "energy_uj", steps[i].dram, 0444);
 		put_u64(tree[2].dir, "energy_uj", steps[i].pkg1, 0444);
 		memset(&err, 0, sizeof(err));
-		rc = powercap_zones_poll(z, steps[i].t_s * INT64_C(1000000000),
-			&total, &err);
+		rc = powercap_zones_poll(
+			z, steps[i].t_s * INT64_C(1000000000), &total, &err);
 		ck_assert_msg(rc == steps[i].rc, "step %zu: rc %d (%s)", i, rc,
 			err.text);
 		ck_assert_msg(total == steps[i].total_uj,
@@ -383,9 +362,8 @@ START_TEST(test_polling)
 	if (unlink(RAPL "/intel-rapl:0/intel-rapl:0:0/energy_uj") < 0)
 		die("unlink");
 	memset(&err, 0, sizeof(err));
-	ck_assert_int_eq(powercap_zones_poll(z, INT64_C(5000000000), &total,
-				 &err),
-		-1);
+	ck_assert_int_eq(
+		powercap_zones_poll(z, INT64_C(5000000000), &total, &err), -1);
 	ck_assert_str_eq(err.text,
 		RAPL "/intel-rapl:0/intel-rapl:0:0/energy_uj:"
 		     " zone vanished (file removed)");

@@ -29,61 +29,54 @@ struct counter_case {
 	uint64_t range_uj, max_uw, first_uj;
 	struct step steps[4];
 	size_t nsteps;
-	uint64_t total_uj;	/* expected accepted energy */
-	uint64_t rejected;	/* expected rejections */
+	uint64_t total_uj; /* expected accepted energy */
+	uint64_t rejected; /* expected rejections */
 };
 
 static const struct counter_case counter_cases[] = {
-	{ "no change", UINT64_C(1000000000), 0, 5000,
-		{ { 5000, 1 * S, 0 }, { 5000, 2 * S, 0 } }, 2, 0, 0 },
-	{ "steady growth", UINT64_C(1000000000), 300 * W, 0,
-		{ { 100 * J, 1 * S, 0 }, { 250 * J, 2 * S, 0 } }, 2,
-		250 * J, 0 },
+	{"no change", UINT64_C(1000000000), 0, 5000,
+		{{5000, 1 * S, 0}, {5000, 2 * S, 0}}, 2, 0, 0},
+	{"steady growth", UINT64_C(1000000000), 300 * W, 0,
+		{{100 * J, 1 * S, 0}, {250 * J, 2 * S, 0}}, 2, 250 * J, 0},
 	/* Counters show 0..range: 0.9 J to the end of a 1 J cycle, wrap,
 	 * then 0.1 J: 0.2 J. */
-	{ "one wrap", 999999, 0, 900000,
-		{ { 100000, 1 * S, 0 } }, 1, 200000, 0 },
+	{"one wrap", 999999, 0, 900000, {{100000, 1 * S, 0}}, 1, 200000, 0},
 	/* At the top, then 0: a delta of exactly 1 uJ; then 5. */
-	{ "wrap at the top of an Intel range", RANGE_INTEL, 250 * W,
-		RANGE_INTEL,
-		{ { 0, 1 * S, 0 }, { 5, 2 * S, 0 } }, 2, 6, 0 },
+	{"wrap at the top of an Intel range", RANGE_INTEL, 250 * W, RANGE_INTEL,
+		{{0, 1 * S, 0}, {5, 2 * S, 0}}, 2, 6, 0},
 	/* A range as large as 64 bits allows: no overflow in the delta. */
-	{ "wrap near the top of a 64-bit range", UINT64_MAX, 0,
-		UINT64_MAX - 10, { { 5, 1 * S, 0 } }, 1, 16, 0 },
+	{"wrap near the top of a 64-bit range", UINT64_MAX, 0, UINT64_MAX - 10,
+		{{5, 1 * S, 0}}, 1, 16, 0},
 	/* Two wraps of a 1 kJ range at 600 W over 3 s: 1800 J. */
-	{ "wraps at every read", 1000 * J - 1, 700 * W, 0,
-		{ { 600 * J, 1 * S, 0 }, { 200 * J, 2 * S, 0 },
-			{ 800 * J, 3 * S, 0 } }, 3, 1800 * J, 0 },
+	{"wraps at every read", 1000 * J - 1, 700 * W, 0,
+		{{600 * J, 1 * S, 0}, {200 * J, 2 * S, 0}, {800 * J, 3 * S, 0}},
+		3, 1800 * J, 0},
 	/* 300 W for 1 s is at the ceiling: counted. */
-	{ "at the power ceiling", UINT64_C(1000000000000), 300 * W, 0,
-		{ { 300 * J, 1 * S, 0 } }, 1, 300 * J, 0 },
+	{"at the power ceiling", UINT64_C(1000000000000), 300 * W, 0,
+		{{300 * J, 1 * S, 0}}, 1, 300 * J, 0},
 	/* 1000 J in 1 s at a 300 W ceiling: rejected, counting resumes. */
-	{ "implausible delta", UINT64_C(1000000000000), 300 * W, 0,
-		{ { 1000 * J, 1 * S, 1 }, { 1200 * J, 2 * S, 0 } }, 2,
-		200 * J, 1 },
+	{"implausible delta", UINT64_C(1000000000000), 300 * W, 0,
+		{{1000 * J, 1 * S, 1}, {1200 * J, 2 * S, 0}}, 2, 200 * J, 1},
 	/* A counter stepping back 1 J reads as a near-full wrap. */
-	{ "counter went backwards", 1000 * J - 1, 300 * W, 500 * J,
-		{ { 499 * J, 1 * S, 1 }, { 599 * J, 2 * S, 0 } }, 2,
-		100 * J, 1 },
+	{"counter went backwards", 1000 * J - 1, 300 * W, 500 * J,
+		{{499 * J, 1 * S, 1}, {599 * J, 2 * S, 0}}, 2, 100 * J, 1},
 	/* A reading above the range is an error: nothing changes. */
-	{ "reading out of range", 1000 * J - 1, 0, 10 * J,
-		{ { 1000 * J, 1 * S, -1 }, { 20 * J, 2 * S, 0 } }, 2,
-		10 * J, 0 },
+	{"reading out of range", 1000 * J - 1, 0, 10 * J,
+		{{1000 * J, 1 * S, -1}, {20 * J, 2 * S, 0}}, 2, 10 * J, 0},
 	/* Time going backwards is an error, then a good read counts. */
-	{ "clock went backwards", 1000 * J, 0, 0,
-		{ { 10 * J, 2 * S, 0 }, { 20 * J, 1 * S, -1 },
-			{ 30 * J, 3 * S, 0 } }, 3, 30 * J, 0 },
+	{"clock went backwards", 1000 * J, 0, 0,
+		{{10 * J, 2 * S, 0}, {20 * J, 1 * S, -1}, {30 * J, 3 * S, 0}},
+		3, 30 * J, 0},
 };
 
 START_TEST(test_counter_cases)
 {
 	size_t i, k;
 
-	for (i = 0; i < sizeof(counter_cases) / sizeof(counter_cases[0]);
-		i++) {
+	for (i = 0; i < sizeof(counter_cases) / sizeof(counter_cases[0]); i++) {
 		const struct counter_case *tc = &counter_cases[i];
 		struct rapl_counter c;
-		struct rapl_error err = { { 0 } };
+		struct rapl_error err = {{0}};
 
 		ck_assert_msg(rapl_counter_init(&c, tc->name, tc->range_uj,
 				      tc->max_uw, tc->first_uj, 0, &err) == 0,
@@ -120,18 +113,20 @@ START_TEST(test_init_errors)
 		uint64_t range, first;
 		const char *text;
 	} cases[] = {
-		{ 0, 0, "pkg: max_energy_range_uj is 0" },
-		{ 100, 101, "pkg: energy_uj 101 is above "
-			    "max_energy_range_uj 100" },
+		{0, 0, "pkg: max_energy_range_uj is 0"},
+		{100, 101,
+			"pkg: energy_uj 101 is above "
+			"max_energy_range_uj 100"},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct rapl_counter c;
-		struct rapl_error err = { { 0 } };
+		struct rapl_error err = {{0}};
 
-		ck_assert_int_eq(rapl_counter_init(&c, "pkg", cases[i].range,
-					 0, cases[i].first, 0, &err), -1);
+		ck_assert_int_eq(rapl_counter_init(&c, "pkg", cases[i].range, 0,
+					 cases[i].first, 0, &err),
+			-1);
 		ck_assert_str_eq(err.text, cases[i].text);
 	}
 }
@@ -150,25 +145,25 @@ struct node_case {
 	const char *name;
 	struct zone_sim zone[4];
 	size_t nzones;
-	uint64_t total_j;	/* after 10 s */
+	uint64_t total_j; /* after 10 s */
 	double watts;
 };
 
 static const struct node_case node_cases[] = {
 	/* 2 x (package, dram): 100 + 150 + 10 + 12 W = 272 W, 2720 J. */
-	{ "two packages with dram", {
-		  { RANGE_INTEL, 100, 7 }, { RANGE_INTEL, 150, 123456789 },
-		  { 65712999613, 10, 0 }, { 65712999613, 12, 65712999000 } },
-		4, 2720, 272.0 },
+	{"two packages with dram",
+		{{RANGE_INTEL, 100, 7}, {RANGE_INTEL, 150, 123456789},
+			{65712999613, 10, 0}, {65712999613, 12, 65712999000}},
+		4, 2720, 272.0},
 	/* Small ranges: package wraps every 2.5 s, dram every 4 s. */
-	{ "several packages wrapping", {
-		  { 250 * J, 100, 0 }, { 250 * J, 100, 249 * J },
-		  { 40 * J, 10, 39 * J } },
-		3, 2100, 210.0 },
+	{"several packages wrapping",
+		{{250 * J, 100, 0}, {250 * J, 100, 249 * J},
+			{40 * J, 10, 39 * J}},
+		3, 2100, 210.0},
 	/* One package, no dram. */
-	{ "one package", { { RANGE_INTEL, 65, 1000 } }, 1, 650, 65.0 },
+	{"one package", {{RANGE_INTEL, 65, 1000}}, 1, 650, 65.0},
 	/* psys alone already covers the platform. */
-	{ "psys", { { RANGE_INTEL, 300, 42 } }, 1, 3000, 300.0 },
+	{"psys", {{RANGE_INTEL, 300, 42}}, 1, 3000, 300.0},
 };
 
 START_TEST(test_node_cases)
@@ -180,7 +175,7 @@ START_TEST(test_node_cases)
 		const struct node_case *tc = &node_cases[i];
 		struct rapl_counter c[4];
 		struct rapl_meter m;
-		struct rapl_error err = { { 0 } };
+		struct rapl_error err = {{0}};
 
 		for (z = 0; z < tc->nzones; z++)
 			ck_assert_int_eq(rapl_counter_init(&c[z], tc->name,
@@ -197,8 +192,8 @@ START_TEST(test_node_cases)
 				uint64_t e = s->watts * J * (uint64_t)k;
 				uint64_t raw =
 					(s->start_uj + e) % (s->range_uj + 1);
-				int rc = rapl_counter_advance(&c[z], raw, k * S,
-					NULL, &err);
+				int rc = rapl_counter_advance(
+					&c[z], raw, k * S, NULL, &err);
 
 				ck_assert_int_eq(rc, 0);
 				total += c[z].total_uj;
@@ -210,10 +205,10 @@ START_TEST(test_node_cases)
 			rapl_meter_joules(&m), tc->total_j);
 		ck_assert_msg(rapl_meter_uj(&m) == tc->total_j * J,
 			"%s: %" PRIu64 " uJ", tc->name, rapl_meter_uj(&m));
-		ck_assert_double_eq_tol(rapl_meter_current_watts(&m), tc->watts,
-			1e-9);
-		ck_assert_double_eq_tol(rapl_meter_average_watts(&m), tc->watts,
-			1e-9);
+		ck_assert_double_eq_tol(
+			rapl_meter_current_watts(&m), tc->watts, 1e-9);
+		ck_assert_double_eq_tol(
+			rapl_meter_average_watts(&m), tc->watts, 1e-9);
 	}
 }
 END_TEST
@@ -229,7 +224,7 @@ START_TEST(test_million_polls_no_drift)
 	const int64_t dt = 10000000; /* 10 ms */
 	struct rapl_counter c;
 	struct rapl_meter m;
-	struct rapl_error err = { { 0 } };
+	struct rapl_error err = {{0}};
 	uint64_t raw = RANGE_INTEL - 5000000, base_j, last_j = 0, k;
 
 	ck_assert_int_eq(rapl_counter_init(&c, "package-0", RANGE_INTEL,
@@ -271,22 +266,21 @@ START_TEST(test_meter_cases)
 		uint64_t joules;
 		double current, average;
 	} cases[] = {
-		{ "no update", { 0 }, { 0 }, 0, 0, 0, 0 },
-		{ "one update", { 2500000 }, { 2000 }, 1, 2, 1.25, 1.25 },
-		{ "varying power", { 100 * J, 400 * J, 450 * J },
-			{ 1000, 2000, 3000 }, 3, 450, 50.0, 150.0 },
+		{"no update", {0}, {0}, 0, 0, 0, 0},
+		{"one update", {2500000}, {2000}, 1, 2, 1.25, 1.25},
+		{"varying power", {100 * J, 400 * J, 450 * J},
+			{1000, 2000, 3000}, 3, 450, 50.0, 150.0},
 		/* A second read at the same instant keeps the interval. */
-		{ "no time passed", { 5 * J, 5 * J }, { 1000, 1000 }, 2, 5,
-			5.0, 5.0 },
+		{"no time passed", {5 * J, 5 * J}, {1000, 1000}, 2, 5, 5.0,
+			5.0},
 		/* 50 ms later: the last interval grows to (1 s, 2.05 s]. */
-		{ "update within 100 ms", { 100 * J, 400 * J, 421 * J },
-			{ 1000, 2000, 2050 }, 3, 421, 321.0 / 1.05,
-			421.0 / 2.05 },
+		{"update within 100 ms", {100 * J, 400 * J, 421 * J},
+			{1000, 2000, 2050}, 3, 421, 321.0 / 1.05, 421.0 / 2.05},
 		/* Exactly 100 ms later: a new interval. */
-		{ "update after 100 ms", { 100 * J, 400 * J, 430 * J },
-			{ 1000, 2000, 2100 }, 3, 430, 300.0, 430.0 / 2.1 },
-		{ "sub-joule remainder kept", { 999999, 1999998 },
-			{ 1000, 2000 }, 2, 1, 0.999999, 0.999999 },
+		{"update after 100 ms", {100 * J, 400 * J, 430 * J},
+			{1000, 2000, 2100}, 3, 430, 300.0, 430.0 / 2.1},
+		{"sub-joule remainder kept", {999999, 1999998}, {1000, 2000}, 2,
+			1, 0.999999, 0.999999},
 	};
 	size_t i, k;
 
@@ -295,17 +289,17 @@ START_TEST(test_meter_cases)
 
 		rapl_meter_start(&m, 0, 0);
 		for (k = 0; k < cases[i].n; k++)
-			rapl_meter_update(&m, cases[i].uj[k],
-				cases[i].t_ms[k] * 1000000);
+			rapl_meter_update(
+				&m, cases[i].uj[k], cases[i].t_ms[k] * 1000000);
 		ck_assert_msg(rapl_meter_joules(&m) == cases[i].joules,
 			"%s: %" PRIu64 " J", cases[i].name,
 			rapl_meter_joules(&m));
-		ck_assert_msg(near(rapl_meter_current_watts(&m),
-				      cases[i].current),
+		ck_assert_msg(
+			near(rapl_meter_current_watts(&m), cases[i].current),
 			"%s: current %f W", cases[i].name,
 			rapl_meter_current_watts(&m));
-		ck_assert_msg(near(rapl_meter_average_watts(&m),
-				      cases[i].average),
+		ck_assert_msg(
+			near(rapl_meter_average_watts(&m), cases[i].average),
 			"%s: average %f W", cases[i].name,
 			rapl_meter_average_watts(&m));
 	}
@@ -320,24 +314,24 @@ START_TEST(test_wrap_period)
 		bool misses;
 	} cases[] = {
 		/* 262143.32885 J at 250 W: 1048.5733154 s. */
-		{ RANGE_INTEL, 250 * W, 1000, 1048.5733154, false },
-		{ RANGE_INTEL, 250 * W, 1049, 1048.5733154, true },
+		{RANGE_INTEL, 250 * W, 1000, 1048.5733154, false},
+		{RANGE_INTEL, 250 * W, 1049, 1048.5733154, true},
 		/* The e2e simulator's small range: 50 kJ at 250 W, 200 s. */
-		{ 50000 * J, 250 * W, 30, 200, false },
-		{ 50000 * J, 250 * W, 200, 200, true },
+		{50000 * J, 250 * W, 30, 200, false},
+		{50000 * J, 250 * W, 200, 200, true},
 		/* Unknown power: nothing can be said. */
-		{ RANGE_INTEL, 0, 1e6, 0, false },
-		{ RANGE_INTEL, 250 * W, 0, 1048.5733154, false },
+		{RANGE_INTEL, 0, 1e6, 0, false},
+		{RANGE_INTEL, 250 * W, 0, 1048.5733154, false},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ck_assert_double_eq_tol(rapl_wrap_period_s(cases[i].range_uj,
-						cases[i].max_uw),
+		ck_assert_double_eq_tol(
+			rapl_wrap_period_s(cases[i].range_uj, cases[i].max_uw),
 			cases[i].period_s, 1e-6);
 		ck_assert_msg(rapl_interval_misses_wraps(cases[i].range_uj,
-				      cases[i].max_uw, cases[i].interval_s) ==
-				cases[i].misses,
+				      cases[i].max_uw,
+				      cases[i].interval_s) == cases[i].misses,
 			"case %zu", i);
 	}
 }

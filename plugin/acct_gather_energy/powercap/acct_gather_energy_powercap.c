@@ -38,14 +38,14 @@ const uint32_t plugin_version = SLURM_VERSION_NUMBER;
 extern int init(void);
 extern int fini(void);
 extern int acct_gather_energy_p_update_node_energy(void);
-extern int acct_gather_energy_p_get_data(enum acct_energy_type data_type,
-	void *data);
-extern int acct_gather_energy_p_set_data(enum acct_energy_type data_type,
-	void *data);
-extern void acct_gather_energy_p_conf_options(s_p_options_t **full_options,
-	int *full_options_cnt);
-extern void acct_gather_energy_p_conf_set(int context_id_in,
-	s_p_hashtbl_t *tbl);
+extern int acct_gather_energy_p_get_data(
+	enum acct_energy_type data_type, void *data);
+extern int acct_gather_energy_p_set_data(
+	enum acct_energy_type data_type, void *data);
+extern void acct_gather_energy_p_conf_options(
+	s_p_options_t **full_options, int *full_options_cnt);
+extern void acct_gather_energy_p_conf_set(
+	int context_id_in, s_p_hashtbl_t *tbl);
 extern void acct_gather_energy_p_conf_values(List *data);
 
 /* slurmd's and slurmstepd's configuration (node name); NULL elsewhere. */
@@ -56,12 +56,12 @@ extern slurmd_conf_t *conf __attribute__((weak));
  * lines also reach the job's stderr, the same line at info level, which
  * goes to the slurmd log file only.
  */
-#define problem(fmt, ...)                                                    \
-	do {                                                                 \
-		if (running_in_slurmstepd())                                 \
-			info("error: " fmt, ##__VA_ARGS__);                  \
-		else                                                         \
-			error(fmt, ##__VA_ARGS__);                           \
+#define problem(fmt, ...)                                                      \
+	do {                                                                   \
+		if (running_in_slurmstepd())                                   \
+			info("error: " fmt, ##__VA_ARGS__);                    \
+		else                                                           \
+			error(fmt, ##__VA_ARGS__);                             \
 	} while (0)
 
 /* Wrap warnings are repeated at most this often, in seconds. */
@@ -74,10 +74,10 @@ static struct {
 	enum powercap_zones_mode mode;
 	uint64_t max_uw;
 	bool drain_on_error;
-	bool conf_bad;		/* an option was invalid: energy unknown */
+	bool conf_bad; /* an option was invalid: energy unknown */
 	/* measurement */
 	struct powercap_zones *zones;
-	bool broken;		/* no zones or a read failed: energy unknown */
+	bool broken;		 /* no zones or a read failed: energy unknown */
 	struct rapl_meter meter; /* node energy since the zones were opened */
 	time_t poll_time;
 	time_t last_wrap_warning;
@@ -151,7 +151,7 @@ static void zones_open(void)
 		.mode = pc.mode,
 		.max_uw = pc.max_uw,
 	};
-	struct powercap_zones_error err = { { 0 } };
+	struct powercap_zones_error err = {{0}};
 	struct powercap_zones_info info;
 	int64_t t = now_ns();
 	uint16_t freq = slurm_conf.acct_gather_node_freq;
@@ -174,9 +174,10 @@ static void zones_open(void)
 
 	for (i = 0; i < powercap_zones_count(pc.zones); i++) {
 		powercap_zones_get(pc.zones, i, &info);
-		log_flag(ENERGY, "%s: zone %s (%s): max_energy_range_uj=%"
-			PRIu64 " ceiling=%.0f W", plugin_type, info.name,
-			info.path, info.range_uj,
+		log_flag(ENERGY,
+			"%s: zone %s (%s): max_energy_range_uj=%" PRIu64
+			" ceiling=%.0f W",
+			plugin_type, info.name, info.path, info.range_uj,
 			(double)info.max_uw / RAPL_UJ_PER_J);
 	}
 	wrap = powercap_zones_min_wrap_s(pc.zones);
@@ -185,15 +186,15 @@ static void zones_open(void)
 		wrap);
 	if (running_in_slurmd() && freq && wrap > 0 && freq >= wrap)
 		error("%s: AcctGatherNodeFreq=%u s is not shorter than the "
-			"shortest RAPL wrap period (%.0f s): counter wraps "
-			"can be missed; lower AcctGatherNodeFreq",
+		      "shortest RAPL wrap period (%.0f s): counter wraps "
+		      "can be missed; lower AcctGatherNodeFreq",
 			plugin_type, freq, wrap);
 }
 
 /* Read the zones now. Returns 0, or -1 when energy is unknown. */
 static int poll_zones(void)
 {
-	struct powercap_zones_error err = { { 0 } };
+	struct powercap_zones_error err = {{0}};
 	uint64_t total = 0;
 	int64_t t = now_ns();
 	double wrap, gap;
@@ -216,13 +217,16 @@ static int poll_zones(void)
 		now - pc.last_wrap_warning >= WARN_EVERY_S) {
 		problem("%s: %.0f s between energy reads is not shorter than "
 			"the shortest RAPL wrap period (%.0f s): wraps may "
-			"have been missed", plugin_type, gap, wrap);
+			"have been missed",
+			plugin_type, gap, wrap);
 		pc.last_wrap_warning = now;
 	}
 	rapl_meter_update(&pc.meter, total, t);
 	pc.poll_time = now;
-	log_flag(ENERGY, "%s: node %" PRIu64 " uJ since start, %.1f W now, "
-		"%.1f W average", plugin_type, rapl_meter_uj(&pc.meter),
+	log_flag(ENERGY,
+		"%s: node %" PRIu64 " uJ since start, %.1f W now, "
+		"%.1f W average",
+		plugin_type, rapl_meter_uj(&pc.meter),
 		rapl_meter_current_watts(&pc.meter),
 		rapl_meter_average_watts(&pc.meter));
 	return 0;
@@ -288,23 +292,21 @@ static bool profiling_energy(void)
 
 	acct_gather_profile_g_get(ACCT_GATHER_PROFILE_RUNNING, &opt);
 	return (opt != ACCT_GATHER_PROFILE_NOT_SET) &&
-		(opt & ACCT_GATHER_PROFILE_ENERGY);
+	       (opt & ACCT_GATHER_PROFILE_ENERGY);
 }
 
 /* One power sample for acct_gather_profile (its "Energy" dataset). */
 static void send_profile(void)
 {
 	acct_gather_profile_dataset_t dataset[] = {
-		{ "Power", PROFILE_FIELD_UINT64 },
-		{ NULL, PROFILE_FIELD_NOT_SET }
-	};
+		{"Power", PROFILE_FIELD_UINT64}, {NULL, PROFILE_FIELD_NOT_SET}};
 	uint64_t watts;
 
 	if (pc.broken || !profiling_energy())
 		return;
 	if (pc.dataset_id < 0) {
-		pc.dataset_id = acct_gather_profile_g_create_dataset("Energy",
-			NO_PARENT, dataset);
+		pc.dataset_id = acct_gather_profile_g_create_dataset(
+			"Energy", NO_PARENT, dataset);
 		if (pc.dataset_id == SLURM_ERROR) {
 			problem("%s: cannot create the Energy profile dataset",
 				plugin_type);
@@ -313,8 +315,8 @@ static void send_profile(void)
 	}
 	watts = round_watts(rapl_meter_current_watts(&pc.meter));
 	log_flag(PROFILE, "PROFILE-Energy: power=%" PRIu64, watts);
-	acct_gather_profile_g_add_sample_data(pc.dataset_id, &watts,
-		pc.poll_time);
+	acct_gather_profile_g_add_sample_data(
+		pc.dataset_id, &watts, pc.poll_time);
 }
 
 extern int init(void)
@@ -340,8 +342,8 @@ extern int acct_gather_energy_p_update_node_energy(void)
 	return SLURM_SUCCESS;
 }
 
-extern int acct_gather_energy_p_get_data(enum acct_energy_type data_type,
-	void *data)
+extern int acct_gather_energy_p_get_data(
+	enum acct_energy_type data_type, void *data)
 {
 	int rc = SLURM_SUCCESS;
 
@@ -377,8 +379,8 @@ extern int acct_gather_energy_p_get_data(enum acct_energy_type data_type,
 	return rc;
 }
 
-extern int acct_gather_energy_p_set_data(enum acct_energy_type data_type,
-	void *data)
+extern int acct_gather_energy_p_set_data(
+	enum acct_energy_type data_type, void *data)
 {
 	int rc = SLURM_SUCCESS;
 
@@ -406,21 +408,18 @@ extern int acct_gather_energy_p_set_data(enum acct_energy_type data_type,
 	return rc;
 }
 
-extern void acct_gather_energy_p_conf_options(s_p_options_t **full_options,
-	int *full_options_cnt)
+extern void acct_gather_energy_p_conf_options(
+	s_p_options_t **full_options, int *full_options_cnt)
 {
-	s_p_options_t options[] = {
-		{ .key = "PowercapZones", .type = S_P_STRING },
-		{ .key = "PowercapMaxWatts", .type = S_P_UINT32 },
-		{ .key = "PowercapDrainOnError", .type = S_P_BOOLEAN },
-		{ .key = NULL }
-	};
+	s_p_options_t options[] = {{.key = "PowercapZones", .type = S_P_STRING},
+		{.key = "PowercapMaxWatts", .type = S_P_UINT32},
+		{.key = "PowercapDrainOnError", .type = S_P_BOOLEAN},
+		{.key = NULL}};
 
 	transfer_s_p_options(full_options, options, full_options_cnt);
 }
 
-extern void acct_gather_energy_p_conf_set(int context_id_in,
-	s_p_hashtbl_t *tbl)
+extern void acct_gather_energy_p_conf_set(int context_id_in, s_p_hashtbl_t *tbl)
 {
 	char *zones = NULL;
 	uint32_t watts = 0;
