@@ -493,6 +493,9 @@ static json_t *json_run(const struct report *rep, size_t i, bool *ok)
 	if (rep->opt->windows) {
 		json_t *a = json_array();
 
+		jset(r, "window_mean_ave_bsld", jnum(run->window_mean_bsld),
+			ok);
+
 		for (size_t k = 0; a != NULL && k < run->nwindows; k++) {
 			json_t *o = json_metrics(
 				&run->windows[k].m, rep->carbon, ok);

@@ -8,8 +8,6 @@
 set -u
 
 bin=${1:-${CARBONSIM:-../sched/carbonsim}}
-srcdir=${srcdir:-$(dirname "$0")/..}
-data="$srcdir/data"
 case $bin in /*) ;; *) bin="$(pwd)/$bin" ;; esac
 if [ ! -x "$bin" ]; then
 	echo "test_carbonsim: no carbonsim binary at $bin" >&2
@@ -32,7 +30,10 @@ run() {
 	shift 2
 	"$bin" "$@" >out 2>err
 	rc=$?
-	if [ $rc -eq "$want" ]; then
+	if [ $rc -eq "$want" ] && [ "$want" -eq 0 ] && [ -s err ]; then
+		# Success is silent on stderr (this also catches sanitizer reports).
+		not_ok "$name: exit 0 but stderr: $(head -1 err)" "$(head -5 err)"
+	elif [ $rc -eq "$want" ]; then
 		ok "$name: exit $want"
 	else
 		not_ok "$name: exit $rc, want $want" "$(head -3 err)"
