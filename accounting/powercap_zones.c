@@ -273,7 +273,34 @@ static int add_dram(struct powercap_zones *z, const struct zone *pkg,
 	return 0;
 }
 
-/* Is zn a die zone reading the same counter as a selected one? */
+/*
+ * Do two zones show the same counter? Reads of one register microseconds
+ * apart agree unless it ticked in between (about once a millisecond), so
+ * agreement in any of a few read pairs means one counter; two distinct
+ * counters agreeing at the same instant is too unlikely to matter.
+ */
+#define MIRROR_TRIES 5
+
+static bool same_counter(const struct zone *a, const struct zone *b)
+{
+	uint64_t va, vb;
+	int k;
+
+	if (a->range_uj != b->range_uj)
+		return false;
+	if (a->counter.last_uj == b->counter.last_uj)
+		return true;
+	for (k = 0; k < MIRROR_TRIES; k++) {
+		if (powercap_zone_get_energy_uj(&a->fds, &va) ||
+			powercap_zone_get_energy_uj(&b->fds, &vb))
+			return false;
+		if (va == vb)
+			return true;
+	}
+	return false;
+}
+
+/* Is zn a die zone reading the same counter as a selected die zone? */
 static bool mirrors(const struct powercap_zones *z, const struct zone *zn)
 {
 	size_t i;
@@ -282,8 +309,7 @@ static bool mirrors(const struct powercap_zones *z, const struct zone *zn)
 		const struct zone *o = &z->zone[i];
 
 		if (o->is_die && o->package == zn->package &&
-			o->range_uj == zn->range_uj &&
-			o->counter.last_uj == zn->counter.last_uj)
+			same_counter(o, zn))
 			return true;
 	}
 	return false;
