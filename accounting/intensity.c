@@ -113,8 +113,9 @@ static int fill_arrays(struct intensity_series *s, const int64_t *times,
 
 struct intensity_series *intensity_series_build(const int64_t *times,
 	const double *values, size_t n, int64_t end, const char *name,
-	struct intensity_error *err)
+	intensity_where_fn *where, const void *ctx, struct intensity_error *err)
 {
+	char here[320];
 	struct intensity_series *s = NULL;
 	size_t i, total;
 	uint64_t fill, d;
@@ -146,10 +147,15 @@ struct intensity_series *intensity_series_build(const int64_t *times,
 			continue;
 		s->gaps++;
 		if (fill > INTENSITY_FILL_LIMIT - s->filled) {
+			if (where)
+				where(ctx, i, here, sizeof(here));
+			else
+				snprintf(here, sizeof(here), "%s: sample %zu",
+					name, i + 1);
 			intensity_errset(err,
-				"%s: gap of %llu s after sample %zu "
-				"needs more than %zu filled samples",
-				name, (unsigned long long)d, i + 1,
+				"%s: gap of %llu s to the next sample needs "
+				"more than %zu filled samples",
+				here, (unsigned long long)d,
 				INTENSITY_FILL_LIMIT);
 			goto inval;
 		}
@@ -216,7 +222,7 @@ struct intensity_series *intensity_series_create(const int64_t *times,
 		}
 	}
 	return intensity_series_build(
-		times, values, n, INT64_MIN, "series", err);
+		times, values, n, INT64_MIN, "series", NULL, NULL, err);
 }
 
 size_t intensity_series_count(const struct intensity_series *s)

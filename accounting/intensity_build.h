@@ -31,14 +31,23 @@ int intensity_errset(struct intensity_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * Writes where sample i (0-based) came from into buf, for error messages:
+ * "FILE:LINE" or "FILE: data[I]".
+ */
+typedef void intensity_where_fn(
+	const void *ctx, size_t i, char *buf, size_t size);
+
+/*
  * Build a series from n >= 1 samples already validated (strictly
- * increasing times within the limit, finite values >= 0). end is the end of
- * the last interval, or INT64_MIN to use the last time plus the typical
- * step. name prefixes error messages. Copies the arrays. NULL with err and
- * errno (EINVAL, ENOMEM) on failure.
+ * increasing times within the limit, finite values in [0, limit]). end is
+ * the end of the last interval, or INT64_MIN to use the last time plus the
+ * typical step. name prefixes error messages; where (may be NULL: "NAME:
+ * sample I") locates a sample. Copies the arrays. NULL with err and errno
+ * (EINVAL, ENOMEM) on failure.
  */
 struct intensity_series *intensity_series_build(const int64_t *times,
 	const double *values, size_t n, int64_t end, const char *name,
+	intensity_where_fn *where, const void *ctx,
 	struct intensity_error *err);
 
 #endif

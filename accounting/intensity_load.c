@@ -20,8 +20,8 @@
 struct samples {
 	int64_t *t;
 	double *v;
+	size_t *line; /* line, or data[] index, of each sample */
 	size_t n, cap;
-	size_t last_line;
 	int json; /* locations are data[] indices, not lines */
 	const char *name;
 	struct intensity_error *err;
@@ -41,6 +41,7 @@ static void samples_free(struct samples *sm)
 {
 	free(sm->t);
 	free(sm->v);
+	free(sm->line);
 }
 
 /* "NAME:LINE" or, for JSON, "NAME: data[I]". */
@@ -50,6 +51,13 @@ static const char *where_of(
 	snprintf(buf, size, sm->json ? "%s: data[%zu]" : "%s:%zu", sm->name,
 		where);
 	return buf;
+}
+
+static void sample_where(const void *ctx, size_t i, char *buf, size_t size)
+{
+	const struct samples *sm = ctx;
+
+	where_of(sm, sm->line[i], buf, size);
 }
 
 /* Append one sample read at line (or record) `where`; 0 or -1 with err. */
@@ -67,7 +75,7 @@ static int samples_add(struct samples *sm, int64_t t, double v, size_t where)
 	}
 	if (sm->n > 0 && t <= sm->t[sm->n - 1]) {
 		errno = EINVAL;
-		where_of(sm, sm->last_line, prev, sizeof(prev));
+		where_of(sm, sm->line[sm->n - 1], prev, sizeof(prev));
 		return intensity_errset(sm->err,
 			"%s: time %s that of %s; "
 			"times must be strictly increasing",
@@ -78,6 +86,7 @@ static int samples_add(struct samples *sm, int64_t t, double v, size_t where)
 		size_t cap = sm->cap ? 2 * sm->cap : 1024;
 		int64_t *nt = realloc(sm->t, cap * sizeof(*nt));
 		double *nv;
+		size_t *nl;
 
 		if (!nt)
 			goto nomem;
@@ -86,11 +95,15 @@ static int samples_add(struct samples *sm, int64_t t, double v, size_t where)
 		if (!nv)
 			goto nomem;
 		sm->v = nv;
+		nl = realloc(sm->line, cap * sizeof(*nl));
+		if (!nl)
+			goto nomem;
+		sm->line = nl;
 		sm->cap = cap;
 	}
 	sm->t[sm->n] = t;
-	sm->v[sm->n++] = v;
-	sm->last_line = where;
+	sm->v[sm->n] = v;
+	sm->line[sm->n++] = where;
 	return 0;
 nomem:
 	errno = ENOMEM;
@@ -548,7 +561,8 @@ struct intensity_series *intensity_series_parse(const char *name,
 		rc = -1;
 	}
 	if (rc == 0)
-		s = intensity_series_build(sm.t, sm.v, sm.n, end, sm.name, err);
+		s = intensity_series_build(
+			sm.t, sm.v, sm.n, end, sm.name, sample_where, &sm, err);
 	samples_free(&sm);
 	return s;
 }

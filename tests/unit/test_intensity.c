@@ -462,14 +462,27 @@ START_TEST(test_gap_limit)
 {
 	static const int64_t t[] = {0, 1, 2, 100000000};
 	static const double v[] = {1, 1, 1, 1};
+	static const char huge_gap[] = "Time,Carbon Intensity\n"
+				       "1970-01-01 00:00:00,1\n"
+				       "1970-01-01 00:00:01,1\n"
+				       "1970-01-01 00:00:02,1\n"
+				       "1973-03-03 09:46:40,1\n";
 	struct intensity_error err;
 
 	errno = 0;
 	ck_assert_ptr_null(intensity_series_create(t, v, 4, &err));
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_msg(
-		strstr(err.text, "gap of 99999998 s after sample 3") != NULL,
-		"%s", err.text);
+	ck_assert_str_eq(err.text, "series: sample 3: gap of 99999998 s to "
+				   "the next sample needs more than 1048576 "
+				   "filled samples");
+	/* From a file, the message names the line before the gap. */
+	errno = 0;
+	ck_assert_ptr_null(intensity_series_parse(
+		"f", huge_gap, sizeof(huge_gap) - 1, NULL, &err));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_str_eq(err.text, "f:4: gap of 99999998 s to the next "
+				   "sample needs more than 1048576 filled "
+				   "samples");
 }
 END_TEST
 
