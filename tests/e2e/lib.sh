@@ -128,11 +128,12 @@ e2e_jobs_done() {
 # linear interpolation is exact. Fails when the log does not cover both.
 e2e_truth() {
 	awk -v t0="$2" -v t1="$3" '
-		function at(t,   i) {
+		function at(t,   i, f) {
 			for (i = 2; i <= n; i++)
-				if (T[i] >= t && T[i - 1] <= t)
-					return E[i - 1] + (E[i] - E[i - 1]) *
-					       (t - T[i - 1]) / (T[i] - T[i - 1])
+				if (T[i] >= t && T[i - 1] <= t) {
+					f = (t - T[i - 1]) / (T[i] - T[i - 1])
+					return E[i - 1] + (E[i] - E[i - 1]) * f
+				}
 			return -1
 		}
 		/^#/ { next }
