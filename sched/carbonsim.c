@@ -183,18 +183,18 @@ static int load_sites(struct state *st)
 	return 0;
 }
 
-/* Last submit and last possible end of the trace, in trace seconds. */
-static int64_t trace_span(const struct workload *w)
+/* The last job end over every run, in trace seconds. */
+static int64_t last_end(const struct report *rep)
 {
-	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	int64_t end = 0;
 
-	for (size_t i = 0; i < w->njobs; i++) {
-		if (w->jobs[i].submit < lo)
-			lo = w->jobs[i].submit;
-		if (w->jobs[i].submit + w->jobs[i].runtime > hi)
-			hi = w->jobs[i].submit + w->jobs[i].runtime;
+	for (size_t i = 0; i < rep->nruns; i++) {
+		const struct sim_result *res = &rep->runs[i].res;
+
+		if (res->first_submit + res->makespan > end)
+			end = res->first_submit + res->makespan;
 	}
-	return w->njobs > 0 ? hi - lo : 0;
+	return end;
 }
 
 /*
@@ -235,7 +235,7 @@ static void print_header(const struct state *st, const struct report *rep)
 {
 	const struct options *opt = &st->opt;
 	const struct workload *w = &st->w;
-	int64_t span = trace_span(w);
+	int64_t end = last_end(rep);
 	char when[32];
 
 	printf("trace     %s: %zu jobs, %d processors, %s runtime; %zu "
@@ -254,7 +254,7 @@ static void print_header(const struct state *st, const struct report *rep)
 		const struct intensity_series *s = st->sites[i].ci;
 		char from[32], to[32];
 		bool wraps = rep->carbon_epoch < intensity_series_start(s) ||
-			     rep->carbon_epoch + span > intensity_series_end(s);
+			     rep->carbon_epoch + end > intensity_series_end(s);
 
 		options_format_time(
 			intensity_series_start(s), from, sizeof(from));
