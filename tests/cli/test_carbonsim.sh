@@ -118,6 +118,26 @@ else
 	not_ok "table: 4 rows" "$(cat out)"
 fi
 
+# --- what the scheduler believes: --runtime -------------------------------
+# 2 processors, all jobs submitted at 0 (trace order breaks the ties):
+# job 1 (1 proc) runs 50 s but requested 200 s; job 2 (2 procs, 100 s)
+# is the head and waits; job 3 (1 proc, 100 s) fits now. EASY with actual
+# runtimes: the head's shadow time is 50, job 3 would end at 100 > 50 and
+# there are no extra processors, so it waits: 2 runs 50-150, 3 150-250.
+# With requested times the shadow time is 200 (job 1's estimate): job 3
+# is backfilled at 0; job 1 really ends at 50, job 2 starts when job 3
+# ends at 100.
+cat >est.swf <<'EOF'
+; MaxProcs: 2
+1 0 -1  50 1 -1 -1 1 200 -1 1 1 -1 -1 -1 -1 -1 -1
+2 0 -1 100 2 -1 -1 2 100 -1 1 1 -1 -1 -1 -1 -1 -1
+3 0 -1 100 1 -1 -1 1 100 -1 1 1 -1 -1 -1 -1 -1 -1
+EOF
+run "runtime actual" 0 --backfill easy --jobs-csv est-actual.csv est.swf
+check_schedule "easy, actual runtimes" est-actual.csv "1:0:50 2:50:150 3:150:250"
+run "runtime requested" 0 --backfill easy --runtime requested --jobs-csv est-req.csv est.swf
+check_schedule "easy, requested times" est-req.csv "1:0:50 2:100:200 3:0:100"
+
 # --- carbon, by hand --------------------------------------------------------
 # Hourly intensity 300, 100, 200 g/kWh from 2020-01-01 00:00 UTC. One job
 # of 1 processor for 1 h at 1000 W (PUE 1, idle 0 W) submitted at 00:30:
