@@ -358,8 +358,11 @@ int svg_plot_utilization(FILE *fp, const struct report *rep, size_t i)
 	snprintf(text, sizeof(text), "utilization (%.0f processors)", capacity);
 	legend_entry(fp, LEFT + 4, ly, palette[0], true, text);
 	for (size_t s = 0; rep->carbon && s < rep->nsites; s++) {
-		snprintf(text, sizeof(text), "intensity, %s",
-			rep->sites[s].name);
+		if (rep->nsites == 1)
+			snprintf(text, sizeof(text), "carbon intensity");
+		else
+			snprintf(text, sizeof(text), "intensity, %s",
+				rep->sites[s].name);
 		legend_entry(fp, LEFT + 230 + 170 * (double)s, ly,
 			palette[(1 + s) % NPALETTE], false, text);
 	}
