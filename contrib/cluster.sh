@@ -127,7 +127,7 @@ pid_of() {
 # stop_one NAME: SIGTERM the process of run/NAME.pid, wait up to 20 s, then
 # SIGKILL it.
 stop_one() {
-	local name=$1 pid i
+	local name=$1 pid i t0=$SECONDS
 	pid=$(pid_of "$name") || { rm -f "$state/run/$name.pid"; return 0; }
 	kill -TERM "$pid" 2>/dev/null || true
 	for ((i = 0; i < 200; i++)); do
@@ -138,14 +138,17 @@ stop_one() {
 		log "$name (pid $pid) ignored SIGTERM for 20 s: killing it"
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
+	[ $((SECONDS - t0)) -lt 5 ] || log "$name took $((SECONDS - t0)) s to stop"
 	rm -f "$state/run/$name.pid"
 }
 
 # A slurmstepd outlives its slurmd; ours hold files in the state directory.
 kill_stepds() {
-	local p pid
+	local p pid comm
 	for p in /proc/[0-9]*; do
-		[ "$(cat "$p/comm" 2>/dev/null)" = slurmstepd ] || continue
+		comm=
+		{ read -r comm < "$p/comm"; } 2>/dev/null || continue
+		[ "$comm" = slurmstepd ] || continue
 		pid=${p#/proc/}
 		if find "$p/fd" -maxdepth 1 -lname "$state/*" 2>/dev/null |
 			grep -q .; then
