@@ -81,6 +81,7 @@ static struct {
 	struct rapl_meter meter; /* node energy since the zones were opened */
 	time_t poll_time;
 	time_t last_wrap_warning;
+	char why[300]; /* the last failure: the drain reason */
 	bool drain_sent;
 	int dataset_id;
 } pc = {
@@ -109,19 +110,25 @@ static char *node_name(void)
 	return NULL;
 }
 
-/* Ask slurmctld to drain this node, once, when PowercapDrainOnError=yes. */
-static void drain_node(const char *why)
+/*
+ * Ask slurmctld to drain this node, once, when PowercapDrainOnError=yes and
+ * energy is unknown. Called from slurmd's node energy poll, which slurmctld
+ * has just asked for, so the request does not wait on a controller that is
+ * not up yet (as it could at slurmd's start).
+ */
+static void drain_node(void)
 {
 	update_node_msg_t msg;
-	char reason[256];
+	char reason[sizeof(pc.why) + 16];
 
-	if (!pc.drain_on_error || pc.drain_sent || !running_in_slurmd())
+	if (!pc.drain_on_error || !pc.broken || pc.drain_sent ||
+		!running_in_slurmd())
 		return;
 	if (!node_name()) {
 		error("%s: cannot drain: node name unknown", plugin_type);
 		return;
 	}
-	snprintf(reason, sizeof(reason), "powercap: %s", why);
+	snprintf(reason, sizeof(reason), "powercap: %s", pc.why);
 	slurm_init_update_node_msg(&msg);
 	msg.node_names = node_name();
 	msg.reason = reason;
@@ -141,7 +148,7 @@ static void fail(const char *what)
 	powercap_zones_close(pc.zones);
 	pc.zones = NULL;
 	pc.broken = true;
-	drain_node(what);
+	snprintf(pc.why, sizeof(pc.why), "%s", what);
 }
 
 /* Close whatever is open and discover the zones again. */
@@ -169,6 +176,7 @@ static void zones_open(void)
 	}
 	pc.broken = false;
 	pc.drain_sent = false;
+	pc.why[0] = '\0';
 	rapl_meter_start(&pc.meter, 0, t);
 	pc.poll_time = time(NULL);
 
@@ -338,6 +346,7 @@ extern int acct_gather_energy_p_update_node_energy(void)
 {
 	slurm_mutex_lock(&pc.lock);
 	(void)poll_zones();
+	drain_node();
 	slurm_mutex_unlock(&pc.lock);
 	return SLURM_SUCCESS;
 }
@@ -445,6 +454,8 @@ extern void acct_gather_energy_p_conf_set(int context_id_in, s_p_hashtbl_t *tbl)
 					"psys; energy is reported as unknown",
 					plugin_type, zones);
 				pc.conf_bad = true;
+				snprintf(pc.why, sizeof(pc.why),
+					"PowercapZones=%s is invalid", zones);
 			}
 			xfree(zones);
 		}
