@@ -177,6 +177,41 @@ for f in trade.svg util-fcfs-none-base.svg util-fcfs-none-1h.svg; do
 	fi
 done
 
+# --- space shifting, by hand ------------------------------------------------
+# Two 1-processor sites, A at a constant 400 g/kWh and B at 100; two jobs
+# of 1 processor for 1 h at 1000 W (1 kWh each: 400 g at A, 100 g at B).
+# Baseline (carbon-unaware): job 1 goes to A (both start at once: the
+# first site given), job 2 to B (A is busy): 400 + 100 = 500 g.
+# Space shifting, an hour of wait free: job 1 to B; for job 2, B starts in
+# 1 h (within --space-max-wait 1h) and is cleaner: B at 3600, 200 g in all.
+# With --space-max-wait 30m, job 2 cannot wait for B: A, 500 g. With an
+# hour of wait worth 400 g, B scores 100 + 400 > 400: A, 500 g.
+printf 'Time,Carbon Intensity\n2020-01-01 00:00:00,400\n2020-01-01 01:00:00,400\n2020-01-01 02:00:00,400\n' >hi.csv
+printf 'Time,Carbon Intensity\n2020-01-01 00:00:00,100\n2020-01-01 01:00:00,100\n2020-01-01 02:00:00,100\n' >lo.csv
+cat >two.swf <<'EOF'
+; MaxProcs: 1
+1 0 -1 3600 1 -1 -1 1 3600 -1 1 1 -1 -1 -1 -1 -1 -1
+2 0 -1 3600 1 -1 -1 1 3600 -1 1 1 -1 -1 -1 -1 -1 -1
+EOF
+space="--site A:1:hi.csv --site B:1:lo.csv --watts-busy 1000 --watts-idle 0 --pue 1"
+# check_sites NAME CSV "id:site:start:co2e ..."
+check_sites() {
+	got=$(awk -F, 'NR > 1 { printf "%s%s:%s:%s:%s", sep, $1, $10, $3, $9; sep = " " }' "$2")
+	if [ "$got" = "$3" ]; then ok "$1: $got"; else not_ok "$1" "got  $got; want $3"; fi
+}
+run "space shifting" 0 $space --jobs-csv sp.csv --json sp.json two.swf
+check_sites "space baseline" sp-fcfs-none-base.csv "1:A:0:400.000 2:B:0:100.000"
+check_sites "space shifted" sp-fcfs-none-0.csv "1:B:0:100.000 2:B:3600:100.000"
+got=$(python3 -c '
+import json
+r = json.load(open("sp.json"))["runs"]
+print("%.3f %.3f %.1f" % (r[0]["metrics"]["co2e_kg"], r[1]["metrics"]["co2e_kg"], r[1]["saved"]["percent"]))')
+if [ "$got" = "0.500 0.200 60.0" ]; then ok "space: kg and saving $got"; else not_ok "space: kg and saving" "got '$got', want '0.500 0.200 60.0'"; fi
+run "space, short max wait" 0 $space --space-max-wait 30m --jobs-csv spw.csv two.swf
+check_sites "space, max wait 30m" spw-fcfs-none-0.csv "1:B:0:100.000 2:A:0:400.000"
+run "space, wait weight" 0 $space --space-wait-weight 400 --jobs-csv spg.csv two.swf
+check_sites "space, 400 g per hour" spg-fcfs-none-0.csv "1:B:0:100.000 2:A:0:400.000"
+
 # --- errors -------------------------------------------------------------------
 printf '; MaxProcs: 4\n1 0 -1 10 1 -1 -1 1 10 -1 1 1 -1 -1 -1 -1 -1 -1\n2 5 -1 10\n' >bad.swf
 run "malformed line" 1 bad.swf
