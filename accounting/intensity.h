@@ -65,10 +65,11 @@ struct intensity_series *intensity_series_parse(const char *name,
 	struct intensity_error *err);
 
 /*
- * Build a series from n >= 1 samples (unix seconds, strictly increasing;
- * values finite and >= 0). The last sample holds for the median spacing;
- * a single sample is a constant series with a nominal one-hour interval.
- * Gaps are filled as by intensity_series_load. NULL with err on bad input.
+ * Build a series from n >= 1 samples (unix seconds within +-2^60, strictly
+ * increasing; values in [0, 1e6]). The last sample holds for the median
+ * spacing; a single sample is a constant series with a nominal one-hour
+ * interval. Gaps are filled as by intensity_series_load. Copies the
+ * arrays. NULL with err and errno EINVAL (ENOMEM) on bad input.
  */
 struct intensity_series *intensity_series_create(const int64_t *times,
 	const double *values, size_t n, struct intensity_error *err);
