@@ -8,6 +8,7 @@
 set -u
 
 bin=${1:-${CARBONSIM:-../sched/carbonsim}}
+srcdir=$(cd "${srcdir:-$(dirname "$0")/..}" && pwd)
 case $bin in /*) ;; *) bin="$(pwd)/$bin" ;; esac
 if [ ! -x "$bin" ]; then
 	echo "test_carbonsim: no carbonsim binary at $bin" >&2
@@ -211,6 +212,21 @@ run "space, short max wait" 0 $space --space-max-wait 30m --jobs-csv spw.csv two
 check_sites "space, max wait 30m" spw-fcfs-none-0.csv "1:B:0:100.000 2:A:0:400.000"
 run "space, wait weight" 0 $space --space-wait-weight 400 --jobs-csv spg.csv two.swf
 check_sites "space, 400 g per hour" spg-fcfs-none-0.csv "1:B:0:100.000 2:A:0:400.000"
+
+# --- the SC17 windows: the parts add up to the whole -----------------------
+# lublin_256 spans 89 days: 6 windows of 15 days, 16 warm-up jobs each.
+run "windows" 0 --windows --policy f1 --backfill easy \
+	--json win.json "$srcdir/data/lublin_256.swf"
+got=$(python3 -c '
+import json
+r = json.load(open("win.json"))["runs"][0]
+w = r["windows"]
+m = r["metrics"]
+mean = sum(x["ave_bsld"] for x in w) / len(w)
+print(len(w), sum(x["jobs"] for x in w), m["jobs"],
+      abs(sum(x["energy_mwh"] for x in w) - m["energy_mwh"]) < 1e-6,
+      abs(mean - r["window_mean_ave_bsld"]) < 1e-6)')
+if [ "$got" = "6 9904 9904 True True" ]; then ok "windows add up: $got"; else not_ok "windows add up" "got '$got', want '6 9904 9904 True True'"; fi
 
 # --- errors -------------------------------------------------------------------
 printf '; MaxProcs: 4\n1 0 -1 10 1 -1 -1 1 10 -1 1 1 -1 -1 -1 -1 -1 -1\n2 5 -1 10\n' >bad.swf
