@@ -64,6 +64,9 @@ extern slurmd_conf_t *conf __attribute__((weak));
 			error(fmt, ##__VA_ARGS__);                             \
 	} while (0)
 
+/* pc.dataset_id once creating the profile dataset failed: not retried. */
+#define DATASET_FAILED (-2)
+
 /* Wrap warnings are repeated at most this often, in seconds. */
 #define WARN_EVERY_S 3600
 
@@ -278,7 +281,11 @@ static void fill_caller(acct_gather_energy_t *e)
 	uint64_t joules = rapl_meter_joules(&pc.meter);
 	bool first = (e->poll_time == 0);
 
-	if (pc.broken || (!first && e->consumed_energy == NO_VAL64)) {
+	/* A meter restarted under a record (slurmd reopened the zones). */
+	bool restarted = !first && joules < e->base_consumed_energy;
+
+	if (pc.broken || restarted ||
+		(!first && e->consumed_energy == NO_VAL64)) {
 		e->consumed_energy = NO_VAL64;
 		e->current_watts = NO_VAL;
 		e->ave_watts = 0;
@@ -310,14 +317,16 @@ static void send_profile(void)
 		{"Power", PROFILE_FIELD_UINT64}, {NULL, PROFILE_FIELD_NOT_SET}};
 	uint64_t watts;
 
-	if (pc.broken || !profiling_energy())
+	if (pc.broken || pc.dataset_id == DATASET_FAILED || !profiling_energy())
 		return;
 	if (pc.dataset_id < 0) {
 		pc.dataset_id = acct_gather_profile_g_create_dataset(
 			"Energy", NO_PARENT, dataset);
-		if (pc.dataset_id == SLURM_ERROR) {
-			problem("%s: cannot create the Energy profile dataset",
+		if (pc.dataset_id < 0) {
+			problem("%s: cannot create the Energy profile dataset; "
+				"no power samples for this step",
 				plugin_type);
+			pc.dataset_id = DATASET_FAILED;
 			return;
 		}
 	}
