@@ -21,7 +21,10 @@ int forecast_parse(const char *name, enum forecast_kind *kind);
 
 /*
  * Forecast of the integral of intensity over [t0, t1) (gCO2e/kWh times
- * seconds) as known at time now. All times are unix seconds; t0 <= t1.
+ * seconds) as known at time now. All times are unix seconds; t0 <= t1
+ * (else 0). Persistence forecasts t from t - k * 86400, the smallest
+ * k >= 1 with t - k * 86400 < now (so also k = 1 for t before now): the
+ * last observed day, repeated.
  */
 double shift_forecast_integral(const struct intensity_series *s,
 	enum forecast_kind kind, int64_t now, int64_t t0, int64_t t1);
@@ -29,7 +32,9 @@ double shift_forecast_integral(const struct intensity_series *s,
 /*
  * The start in [earliest, latest] whose window [start, start + duration)
  * has the lowest forecast integral as known at now; the earliest such start
- * on ties. Unix seconds; earliest <= latest, duration > 0.
+ * on ties (within a relative 1e-12). Unix seconds. Returns earliest when
+ * latest <= earliest, duration <= 0 or latest + duration overflows. Cost:
+ * O(log n) per change of the forecast in [earliest, latest + duration).
  */
 int64_t shift_best_start(const struct intensity_series *s,
 	enum forecast_kind kind, int64_t now, int64_t earliest,
