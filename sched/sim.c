@@ -19,17 +19,11 @@
 
 #include "carbon.h"
 #include "profile.h"
+#include "queue.h"
 #include "shift.h"
 #include "sim.h"
 
 #define SIM_PROGRESS_EVERY 65536
-
-/* A queued job: key from policy_score, ties by submit then trace order. */
-struct qent {
-	double key;
-	int64_t submit;
-	uint32_t idx;
-};
 
 /* A running job, kept sorted by (exp_end, idx) per site. */
 struct run {
@@ -53,8 +47,7 @@ struct heap {
 struct site_state {
 	int64_t procs;
 	int64_t free;
-	struct qent *queue;
-	size_t qlen, qcap;
+	struct wait_queue queue;
 	struct run *run;
 	size_t nrun, runcap;
 	bool dirty;
@@ -65,10 +58,11 @@ struct sim {
 	const struct sim_config *cfg;
 	struct sim_result *res;
 	struct site_state *sites;
-	struct heap ends;    /* running jobs by actual end; tie = site */
-	struct heap held;    /* held jobs by eligible; tie = submit */
-	struct profile prof; /* scratch */
-	int64_t origin;	     /* earliest submit: r = submit - origin */
+	struct heap ends;	  /* running jobs by actual end; tie = site */
+	struct heap held;	  /* held jobs by eligible; tie = submit */
+	struct profile prof;	  /* scratch */
+	struct queue_ranks ranks; /* static policies: the order of all jobs */
+	int64_t origin;		  /* earliest submit: r = submit - origin */
 	bool dynamic;
 	size_t done;
 };
@@ -184,17 +178,6 @@ static struct hent heap_pop(struct heap *h)
 
 /* ---- queue ---- */
 
-static int qent_cmp(const void *pa, const void *pb)
-{
-	const struct qent *a = pa, *b = pb;
-
-	if (a->key != b->key)
-		return a->key < b->key ? -1 : 1;
-	if (a->submit != b->submit)
-		return a->submit < b->submit ? -1 : 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
 static double job_score(const struct sim *s, uint32_t idx, int64_t now)
 {
 	const struct swf_job *j = &s->w->jobs[idx];
@@ -208,43 +191,44 @@ static double job_score(const struct sim *s, uint32_t idx, int64_t now)
 	return policy_score(s->cfg->policy, &pj);
 }
 
-/* Insert in order (static policies) or append (dynamic: sorted at pass). */
-static int queue_insert(
+static struct queue_entry job_entry(
+	const struct sim *s, uint32_t idx, int64_t now)
+{
+	struct queue_entry e = {.key = job_score(s, idx, now),
+		.submit = s->w->jobs[idx].submit,
+		.idx = idx,
+		.procs = s->w->jobs[idx].procs};
+
+	return e;
+}
+
+static int enqueue(
 	struct sim *s, struct site_state *st, uint32_t idx, int64_t now)
 {
-	struct qent e = {.key = job_score(s, idx, now),
-		.submit = s->w->jobs[idx].submit,
-		.idx = idx};
-	struct qent *grown;
-	size_t lo = 0, hi = st->qlen;
+	struct queue_entry e = job_entry(s, idx, now);
 
-	if (st->qlen == st->qcap) {
-		size_t cap = st->qcap ? st->qcap * 2 : 256;
-
-		grown = realloc(st->queue, cap * sizeof(*grown));
-		if (!grown)
-			return -1;
-		st->queue = grown;
-		st->qcap = cap;
-	}
-	if (s->dynamic) {
-		lo = st->qlen;
-	} else {
-		while (lo < hi) { /* first entry greater than e */
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (qent_cmp(&st->queue[mid], &e) <= 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		memmove(&st->queue[lo + 1], &st->queue[lo],
-			(st->qlen - lo) * sizeof(e));
-	}
-	st->queue[lo] = e;
-	st->qlen++;
 	st->dirty = true;
-	return 0;
+	return queue_insert(&st->queue, &e);
+}
+
+/*
+ * Static policies: every job's rank in the policy's order, computed once
+ * (the score does not change while a job waits).
+ */
+static int build_ranks(struct sim *s)
+{
+	struct queue_entry *all;
+	size_t i, n = s->w->njobs;
+	int rc;
+
+	all = malloc(n * sizeof(*all));
+	if (!all)
+		return -1;
+	for (i = 0; i < n; i++)
+		all[i] = job_entry(s, (uint32_t)i, s->w->jobs[i].submit);
+	rc = queue_ranks_build(&s->ranks, all, n);
+	free(all);
+	return rc;
 }
 
 /* ---- running set ---- */
@@ -360,41 +344,27 @@ static void account_idle(struct sim *s, int64_t t0, int64_t t1)
 
 /* ---- scheduling passes ---- */
 
-/* Drop the queue entries marked started (started[i - from]). */
-static void queue_compact(
-	struct site_state *st, size_t from, const bool *started)
-{
-	size_t i, o = from;
-
-	for (i = from; i < st->qlen; i++)
-		if (!started[i - from])
-			st->queue[o++] = st->queue[i];
-	st->qlen = o;
-}
-
 static int pass_easy(struct sim *s, size_t site, int64_t now, bool backfill)
 {
 	struct site_state *st = &s->sites[site];
+	struct wait_queue *q = &st->queue;
 	const struct swf_job *jobs = s->w->jobs, *j;
 	int64_t shadow = 0, avail, extra;
-	size_t h = 0, i, k, nstarted = 0;
-	bool *started = NULL;
+	size_t pos = 0, k;
+	uint32_t idx;
 
-	while (h < st->qlen && jobs[st->queue[h].idx].procs <= st->free) {
-		if (start_job(s, site, st->queue[h].idx, now) < 0)
+	/* Start jobs from the head while they fit. */
+	while ((idx = queue_next(q, &pos, INT64_MAX)) != QUEUE_NONE &&
+		jobs[idx].procs <= st->free) {
+		if (start_job(s, site, idx, now) < 0)
 			return -1;
-		h++;
+		queue_remove_at(q, pos);
 	}
-	if (h) {
-		memmove(st->queue, st->queue + h,
-			(st->qlen - h) * sizeof(st->queue[0]));
-		st->qlen -= h;
-	}
-	if (!backfill || st->qlen < 2 || st->free == 0)
-		return 0;
+	if (!backfill || idx == QUEUE_NONE || st->free == 0)
+		goto out;
 
 	/* Shadow time and extra processors of the head job. */
-	j = &jobs[st->queue[0].idx];
+	j = &jobs[idx];
 	avail = st->free;
 	for (k = 0; k < st->nrun; k++) {
 		avail += st->run[k].procs;
@@ -408,10 +378,12 @@ static int pass_easy(struct sim *s, size_t site, int64_t now, bool backfill)
 	}
 	extra = avail - j->procs;
 
-	for (i = 1; i < st->qlen && st->free > 0; i++) {
-		j = &jobs[st->queue[i].idx];
-		if (j->procs > st->free)
-			continue;
+	/* Later jobs that fit now, in queue order. */
+	for (pos++; st->free > 0; pos++) {
+		idx = queue_next(q, &pos, st->free);
+		if (idx == QUEUE_NONE)
+			break;
+		j = &jobs[idx];
 		if (now + j->estimate <= shadow) {
 			/* ends by the shadow time */
 		} else if (j->procs <= extra) {
@@ -419,24 +391,13 @@ static int pass_easy(struct sim *s, size_t site, int64_t now, bool backfill)
 		} else {
 			continue;
 		}
-		if (!started) {
-			started = calloc(st->qlen, sizeof(*started));
-			if (!started)
-				return -1;
-		}
-		started[i] = true;
-		nstarted++;
-		if (start_job(s, site, st->queue[i].idx, now) < 0)
-			goto error;
+		if (start_job(s, site, idx, now) < 0)
+			return -1;
+		queue_remove_at(q, pos);
 	}
-	if (nstarted)
-		queue_compact(st, 0, started);
-	free(started);
+out:
+	queue_commit(q);
 	return 0;
-
-error:
-	free(started);
-	return -1;
 }
 
 /* Profile of a site at now: free procs, and running jobs' estimated ends. */
@@ -457,38 +418,49 @@ static int profile_of_site(
 static int pass_conservative(struct sim *s, size_t site, int64_t now)
 {
 	struct site_state *st = &s->sites[site];
-	const struct swf_job *j;
-	bool *started = NULL;
-	size_t i, nstarted = 0;
-	int64_t at;
+	struct wait_queue *q = &st->queue;
+	size_t pos;
+	int rc = 0;
 
-	if (!st->qlen || st->free == 0)
+	if (!queue_count(q) || st->free == 0)
 		return 0;
 	if (profile_of_site(&s->prof, st, now) < 0)
 		return -1;
-	started = calloc(st->qlen, sizeof(*started));
-	if (!started)
-		return -1;
-	for (i = 0; i < st->qlen && profile_free_now(&s->prof) > 0; i++) {
-		j = &s->w->jobs[st->queue[i].idx];
+	for (pos = 0; profile_free_now(&s->prof) > 0; pos++) {
+		uint32_t idx = queue_next(q, &pos, INT64_MAX);
+		const struct swf_job *j;
+		int64_t at;
+
+		if (idx == QUEUE_NONE)
+			break;
+		j = &s->w->jobs[idx];
 		at = profile_earliest(&s->prof, j->procs, j->estimate);
-		if (profile_reserve(&s->prof, at, j->estimate, j->procs) < 0)
-			goto error;
+		if (profile_reserve(&s->prof, at, j->estimate, j->procs) < 0) {
+			rc = -1;
+			break;
+		}
 		if (at == now) {
-			started[i] = true;
-			nstarted++;
-			if (start_job(s, site, st->queue[i].idx, now) < 0)
-				goto error;
+			if (start_job(s, site, idx, now) < 0) {
+				rc = -1;
+				break;
+			}
+			queue_remove_at(q, pos);
 		}
 	}
-	if (nstarted)
-		queue_compact(st, 0, started);
-	free(started);
-	return 0;
+	queue_commit(q);
+	return rc;
+}
 
-error:
-	free(started);
-	return -1;
+struct rescore {
+	const struct sim *s;
+	int64_t now;
+};
+
+static double rescore_job(void *arg, uint32_t idx)
+{
+	const struct rescore *r = arg;
+
+	return job_score(r->s, idx, r->now);
 }
 
 static int sched_pass(struct sim *s, size_t site, int64_t now)
@@ -496,9 +468,9 @@ static int sched_pass(struct sim *s, size_t site, int64_t now)
 	struct site_state *st = &s->sites[site];
 
 	if (s->dynamic) {
-		for (size_t i = 0; i < st->qlen; i++)
-			st->queue[i].key = job_score(s, st->queue[i].idx, now);
-		qsort(st->queue, st->qlen, sizeof(st->queue[0]), qent_cmp);
+		struct rescore r = {.s = s, .now = now};
+
+		queue_resort(&st->queue, rescore_job, &r);
 	}
 	switch (s->cfg->backfill) {
 	case BACKFILL_CONSERVATIVE:
@@ -519,14 +491,17 @@ static int64_t expected_start(
 {
 	const struct site_state *st = &s->sites[site];
 	const struct swf_job *j;
-	size_t i;
+	size_t pos;
+	uint32_t q;
 
 	if (profile_of_site(&s->prof, st, now) < 0)
 		return -1;
-	for (i = 0; i < st->qlen; i++) {
+	for (pos = 0;
+		(q = queue_next(&st->queue, &pos, INT64_MAX)) != QUEUE_NONE;
+		pos++) {
 		int64_t at;
 
-		j = &s->w->jobs[st->queue[i].idx];
+		j = &s->w->jobs[q];
 		at = profile_earliest(&s->prof, j->procs, j->estimate);
 		if (profile_reserve(&s->prof, at, j->estimate, j->procs) < 0)
 			return -1;
@@ -630,7 +605,7 @@ static int arrive(struct sim *s, uint32_t idx, int64_t now)
 
 		return heap_push(&s->held, e);
 	}
-	return queue_insert(s, &s->sites[site], idx, now);
+	return enqueue(s, &s->sites[site], idx, now);
 }
 
 /* ---- the replay ---- */
@@ -726,7 +701,7 @@ static void sim_state_free(struct sim *s)
 {
 	if (s->sites) {
 		for (size_t i = 0; i < s->cfg->nsites; i++) {
-			free(s->sites[i].queue);
+			queue_free(&s->sites[i].queue);
 			free(s->sites[i].run);
 		}
 		free(s->sites);
@@ -734,6 +709,7 @@ static void sim_state_free(struct sim *s)
 	free(s->ends.a);
 	free(s->held.a);
 	profile_free(&s->prof);
+	queue_ranks_free(&s->ranks);
 }
 
 int sim_run(const struct workload *w, const struct sim_config *cfg,
@@ -777,6 +753,14 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 	s.origin = w->jobs[order[0]].submit;
 	res->first_submit = s.origin;
 	last = s.origin;
+	if (!s.dynamic && build_ranks(&s) < 0)
+		goto nomem;
+	for (i = 0; i < cfg->nsites; i++) {
+		if (s.dynamic)
+			queue_init_dynamic(&s.sites[i].queue);
+		else if (queue_init_static(&s.sites[i].queue, &s.ranks) < 0)
+			goto nomem;
+	}
 
 	for (;;) {
 		next = INT64_MAX;
@@ -810,8 +794,8 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 				goto nomem;
 		while (s.held.n && s.held.a[0].t == now) {
 			e = heap_pop(&s.held);
-			if (queue_insert(&s, &s.sites[res->jobs[e.idx].site],
-				    e.idx, now) < 0)
+			if (enqueue(&s, &s.sites[res->jobs[e.idx].site], e.idx,
+				    now) < 0)
 				goto nomem;
 		}
 		for (i = 0; i < cfg->nsites; i++) {
@@ -823,11 +807,11 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 		}
 	}
 	for (i = 0; i < cfg->nsites; i++) {
-		if (s.sites[i].qlen) {
+		if (queue_count(&s.sites[i].queue)) {
 			sim_errorf(err,
 				"internal error: %zu jobs left queued "
 				"at site %zu",
-				s.sites[i].qlen, i);
+				queue_count(&s.sites[i].queue), i);
 			free(order);
 			sim_state_free(&s);
 			sim_result_free(res);

@@ -1,6 +1,10 @@
 /*
  * bench_sim.c: replays 10^6 jobs (tests/data/lublin_256.swf repeated with
- * time offsets) under EASY + F1; fails above 5 s wall time or 500 MB RSS.
+ * time offsets) under EASY + F1; fails above 5 s or 500 MB peak RSS.
+ *
+ * "5 s on one core" is checked against the replay's CPU time (the process
+ * is single-threaded), which a busy machine does not inflate as it does
+ * the wall time; both are printed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +21,11 @@
 #define BENCH_MAX_RSS_MB 500.0
 #define BENCH_GAP (30 * 86400)
 
-static double seconds_since(const struct timespec *t0)
+static double seconds_since(clockid_t clock, const struct timespec *t0)
 {
 	struct timespec t1;
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(clock, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) +
 	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
@@ -69,9 +73,9 @@ int main(void)
 	struct sim_error err;
 	struct sim_result res;
 	struct metrics m;
-	struct timespec t0;
+	struct timespec t0, c0;
 	struct rusage ru;
-	double secs, rss_mb;
+	double secs, cpu, rss_mb;
 
 	if (swf_load(TEST_DATA_DIR "/lublin_256.swf", &opt, &base, &serr) < 0) {
 		fprintf(stderr, "bench_sim: %s\n", serr.text);
@@ -90,25 +94,28 @@ int main(void)
 		.power = {.watts_busy = 100.0, .watts_idle = 20.0, .pue = 1.2}};
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	if (sim_run(&w, &cfg, &res, &err) < 0) {
 		fprintf(stderr, "bench_sim: %s\n", err.text);
 		workload_free(&w);
 		workload_free(&base);
 		return 1;
 	}
-	secs = seconds_since(&t0);
+	cpu = seconds_since(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	secs = seconds_since(CLOCK_MONOTONIC, &t0);
 	metrics_compute(&w, &res, NULL, &m);
 	getrusage(RUSAGE_SELF, &ru);
 	rss_mb = (double)ru.ru_maxrss / 1024.0;
 
-	printf("sim EASY+F1: %zu jobs on %d procs in %.3f s wall: %.0f jobs/s; "
-	       "peak RSS %.1f MB; AVEbsld %.2f, utilization %.3f\n",
-		w.njobs, base.machine_procs, secs, (double)w.njobs / secs,
+	printf("sim EASY+F1: %zu jobs on %d procs in %.3f s CPU (%.3f s "
+	       "wall): %.0f jobs/s; peak RSS %.1f MB; AVEbsld %.2f, "
+	       "utilization %.3f\n",
+		w.njobs, base.machine_procs, cpu, secs, (double)w.njobs / cpu,
 		rss_mb, m.avg_bsld, m.utilization);
 	sim_result_free(&res);
 	workload_free(&w);
 	workload_free(&base);
-	if (secs > BENCH_MAX_SECONDS || rss_mb > BENCH_MAX_RSS_MB) {
+	if (cpu > BENCH_MAX_SECONDS || rss_mb > BENCH_MAX_RSS_MB) {
 		fprintf(stderr,
 			"bench_sim: over budget (%.0f s, %.0f MB allowed)\n",
 			BENCH_MAX_SECONDS, BENCH_MAX_RSS_MB);

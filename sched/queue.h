@@ -1,0 +1,84 @@
+/*
+ * queue.h: a site's wait queue in priority order. Static policies use a
+ * min-tree over the jobs' precomputed ranks; dynamic ones a sorted array.
+ */
+#ifndef SCHED_QUEUE_H
+#define SCHED_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define QUEUE_NONE UINT32_MAX
+
+/* An entry: priority key (smaller first), ties by submit, then idx. */
+struct queue_entry {
+	double key;
+	int64_t submit;
+	uint32_t idx;
+	int32_t procs;
+};
+
+/* Total order of entries: key, then submit, then idx. */
+int queue_entry_cmp(const void *a, const void *b);
+
+/* Every job's rank in a static policy's order (shared by all sites). */
+struct queue_ranks {
+	uint32_t *rank_of; /* rank_of[idx] */
+	size_t n;
+};
+
+/*
+ * Sort all[0..n) (one entry per job, idx < n) and record the ranks.
+ * 0, or -1 (ENOMEM). Release with queue_ranks_free.
+ */
+int queue_ranks_build(struct queue_ranks *r, struct queue_entry *all, size_t n);
+void queue_ranks_free(struct queue_ranks *r);
+
+/*
+ * Positions: a rank (static) or an array index (dynamic). The caller
+ * iterates with queue_next from pos 0, removes what it starts with
+ * queue_remove_at, and calls queue_commit once the pass is over.
+ */
+struct wait_queue {
+	const struct queue_ranks *ranks; /* NULL: dynamic */
+	uint32_t *tree;			 /* min of procs; UINT32_MAX empty */
+	uint32_t *idx_of;		 /* idx at each rank */
+	size_t cap;			 /* leaves, a power of two */
+	struct queue_entry *a;		 /* dynamic: entries in order */
+	size_t len, acap;
+	bool removed;
+	size_t count;
+};
+
+/* Static queue over ranks (not owned). 0, or -1 (ENOMEM). */
+int queue_init_static(struct wait_queue *q, const struct queue_ranks *ranks);
+/* Dynamic queue: entries appended, ordered by queue_resort. */
+void queue_init_dynamic(struct wait_queue *q);
+void queue_free(struct wait_queue *q);
+
+/* Add an entry (its key is only used by dynamic queues until resorted). */
+int queue_insert(struct wait_queue *q, const struct queue_entry *e);
+
+/*
+ * The first job at a position >= *pos whose procs <= limit: its idx, with
+ * *pos set to its position; QUEUE_NONE if there is none.
+ */
+uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit);
+
+/* Remove the job at pos (found by queue_next in this pass). */
+void queue_remove_at(struct wait_queue *q, size_t pos);
+
+/* End of a pass: compacts a dynamic queue after removals. */
+void queue_commit(struct wait_queue *q);
+
+/* Dynamic queues: recompute every key with score(arg, idx) and sort. */
+void queue_resort(
+	struct wait_queue *q, double (*score)(void *, uint32_t), void *arg);
+
+static inline size_t queue_count(const struct wait_queue *q)
+{
+	return q->count;
+}
+
+#endif
