@@ -24,6 +24,8 @@
 #include "sim.h"
 
 #define SIM_PROGRESS_EVERY 65536
+/* Holds longer than 100 years are cut there (no time overflows). */
+#define SIM_MAX_DELAY (100LL * 366 * 86400)
 
 /* A running job, kept sorted by (exp_end, idx) per site. */
 struct run {
@@ -576,10 +578,15 @@ static int64_t eligible_time(
 
 	if (!ts->enabled || !ci)
 		return now;
-	max_delay =
-		ts->max_delay_factor > 0.0
-			? (int64_t)(ts->max_delay_factor * (double)j->estimate)
-			: ts->max_delay;
+	if (ts->max_delay_factor > 0.0) {
+		double d = ts->max_delay_factor * (double)j->estimate;
+
+		max_delay = d < (double)SIM_MAX_DELAY ? (int64_t)d
+						      : SIM_MAX_DELAY;
+	} else {
+		max_delay = ts->max_delay < SIM_MAX_DELAY ? ts->max_delay
+							  : SIM_MAX_DELAY;
+	}
 	if (max_delay <= 0)
 		return now;
 	best = shift_best_start(ci, ts->forecast, epoch + now, epoch + now,

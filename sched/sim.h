@@ -44,6 +44,8 @@ struct sim_site {
  * max_delay seconds, or max_delay_factor times its estimate when that is
  * > 0, and becomes eligible at the start of the lowest-carbon window that
  * fits its estimate (shift_best_start), as forecast at its submit time.
+ * Holds are capped at 100 years. Sites without an intensity series do not
+ * hold jobs.
  */
 struct time_shift {
 	int enabled;

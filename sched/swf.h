@@ -58,7 +58,8 @@ struct workload {
 	size_t njobs;
 	int32_t machine_procs;	/* from options.procs, else MaxProcs, else MaxNodes */
 	struct swf_header header;
-	size_t dropped;		/* filtered out: runtime <= 0 or procs <= 0 */
+	size_t dropped;		/* filtered out: runtime <= 0, procs <= 0
+				 * or submit time unknown (< 0) */
 	size_t malformed;	/* skipped malformed lines (lenient mode only) */
 	size_t capped;		/* jobs whose procs were capped at machine size */
 };

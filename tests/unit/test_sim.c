@@ -264,7 +264,16 @@ START_TEST(test_schedules)
 }
 END_TEST
 
-/* The same input twice gives the same schedule, field by field. */
+/* Progress callback: records the last report. */
+static void progress(void *arg, size_t done, size_t total)
+{
+	size_t *last = arg;
+
+	last[0] = done;
+	last[1] = total;
+}
+
+/* The same input twice gives the same schedule; progress ends at n of n. */
 START_TEST(test_deterministic)
 {
 	struct sim_site site = {.name = "s", .procs = 10};
@@ -277,10 +286,16 @@ START_TEST(test_deterministic)
 	struct sim_result a, b;
 	struct sim_error err;
 
+	size_t last[2] = {0, 0};
+
 	make_workload(&w, easy1, N(easy1), 10);
 	ck_assert_int_eq(sim_run(&w, &cfg, &a, &err), 0);
+	cfg.progress = progress;
+	cfg.progress_arg = last;
 	ck_assert_int_eq(sim_run(&w, &cfg, &b, &err), 0);
 	ck_assert_int_eq(memcmp(a.jobs, b.jobs, w.njobs * sizeof(*a.jobs)), 0);
+	ck_assert_int_eq(last[0], 5);
+	ck_assert_int_eq(last[1], 5);
 	sim_result_free(&a);
 	sim_result_free(&b);
 	workload_free(&w);
@@ -444,6 +459,9 @@ static const struct shift_case {
 		1800 * 20 * 300 / 3.6e6 + 1800 * 10 * 300 / 3.6e6 +
 			1800 * 10 * 100 / 3.6e6},
 	{"zero delay", 1, 0, 0.0, 1.0, 0, 30.0, 36000, 3.0},
+	/* A huge factor is capped (100 years): the cheapest window over the
+	 * 4 h series repeated is still the 100 g/kWh hour at 1h. */
+	{"huge factor", 1, 0, 1e300, 1.0, H, 10.0, 108000, 7.0},
 };
 
 START_TEST(test_time_shift)
