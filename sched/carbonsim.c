@@ -10,9 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "carbon.h"
+#include "experiment.h"
 #include "intensity.h"
-#include "metrics.h"
 #include "options.h"
 #include "outfile.h"
 #include "report.h"
@@ -138,11 +137,7 @@ static void state_free(struct state *st)
 	for (size_t i = 0; i < st->nfiles; i++)
 		outfile_abort(&st->files[i]);
 	free(st->files);
-	for (size_t i = 0; i < st->nruns; i++) {
-		sim_result_free(&st->runs[i].res);
-		free(st->runs[i].windows);
-	}
-	free(st->runs);
+	experiment_free(st->runs, st->nruns);
 	for (size_t i = 0; st->series != NULL && i < st->nsites; i++)
 		intensity_series_destroy(st->series[i]);
 	free(st->series);
@@ -195,40 +190,6 @@ static int64_t last_end(const struct report *rep)
 			end = res->first_submit + res->makespan;
 	}
 	return end;
-}
-
-/*
- * Trace time 0 in the grid's time: --carbon-start, else the header's
- * UnixStartTime if every series covers it, else the latest series start
- * (so every site's series covers trace time 0).
- */
-static int64_t choose_epoch(const struct state *st, const char **source)
-{
-	int64_t ust = st->w.header.unix_start_time, start = INT64_MIN;
-	bool covered = ust >= 0;
-
-	if (st->opt.carbon_start_set) {
-		*source = "--carbon-start";
-		return st->opt.carbon_start;
-	}
-	for (size_t i = 0; i < st->nsites; i++) {
-		const struct intensity_series *s = st->sites[i].ci;
-
-		if (intensity_series_start(s) > start)
-			start = intensity_series_start(s);
-		if (ust < intensity_series_start(s) ||
-			ust >= intensity_series_end(s))
-			covered = false;
-	}
-	if (covered) {
-		*source = "the trace's UnixStartTime";
-		return ust;
-	}
-	*source = ust >= 0 ? "the series start: the trace's UnixStartTime "
-			     "is outside the series"
-			   : "the series start: the trace has no "
-			     "UnixStartTime";
-	return start;
 }
 
 static void print_header(const struct state *st, const struct report *rep)
@@ -288,228 +249,24 @@ static void print_header(const struct state *st, const struct report *rep)
 	}
 }
 
-/*
- * Carbon of a result replayed with carbon-blind placement (sites without
- * series): jobs and idle processors, interval by interval, as sim_run
- * does. map[k] is the workload index of res->jobs[k] (NULL: k itself).
- */
-static void account_carbon(struct sim_result *res, const struct workload *w,
-	const size_t *map, const struct sim_site *sites, size_t nsites,
-	const struct sim_config *cfg)
+/* Replay one run with its progress; one line on stderr if it fails. */
+static int run_one(const struct experiment *x, struct report_run *run, size_t i,
+	struct progress *prog)
 {
-	const struct power_model *pm = &cfg->power;
-	int64_t epoch = cfg->carbon_epoch;
-	double idle = 0.0;
-
-	res->co2e_g = 0.0;
-	for (size_t k = 0; k < res->njobs; k++) {
-		struct sim_job_result *r = &res->jobs[k];
-		const struct swf_job *job = &w->jobs[map ? map[k] : k];
-		const struct intensity_series *ci = sites[r->site].ci;
-		double watts = job->procs * pm->watts_busy * pm->pue;
-
-		r->co2e_g = carbon_grams(
-			ci, watts, epoch + r->start, epoch + r->end);
-		res->co2e_g += r->co2e_g;
-		/* Idle carbon: all processors, less the busy ones. */
-		idle -= carbon_grams(ci, job->procs * pm->watts_idle * pm->pue,
-			epoch + r->start, epoch + r->end);
-	}
-	for (size_t i = 0; i < nsites; i++)
-		idle += carbon_grams(sites[i].ci,
-			sites[i].procs * pm->watts_idle * pm->pue,
-			epoch + res->first_submit,
-			epoch + res->first_submit + res->makespan);
-	if (pm->watts_idle <= 0.0)
-		idle = 0.0;
-	res->idle_co2e_g = idle;
-	res->co2e_g += idle;
-}
-
-static void fill_metrics(struct report_metrics *rm, const struct metrics *m,
-	const struct sim_result *res)
-{
-	rm->jobs = m->njobs;
-	rm->mean_wait = m->mean_wait;
-	rm->ave_bsld = m->avg_bsld;
-	rm->max_bsld = m->max_bsld;
-	rm->utilization = m->utilization;
-	rm->makespan = m->makespan;
-	rm->energy_j = res->energy_j;
-	rm->co2e_g = res->co2e_g;
-}
-
-/* Gather the windows' results into one result in workload order. */
-static int merge_windows(struct report_run *run, struct metrics_windows *mw,
-	const struct workload *w)
-{
-	struct sim_result *res = &run->res;
-	int64_t last = INT64_MIN;
-
-	res->jobs = calloc(w->njobs, sizeof(*res->jobs));
-	run->windows =
-		calloc(mw->nwindows ? mw->nwindows : 1, sizeof(*run->windows));
-	if (res->jobs == NULL || run->windows == NULL)
-		return -1;
-	res->njobs = w->njobs;
-	res->first_submit = INT64_MAX;
-	for (size_t k = 0; k < w->njobs; k++)
-		res->jobs[k].site = -1; /* in no window */
-	run->nwindows = mw->nwindows;
-	for (size_t i = 0; i < mw->nwindows; i++) {
-		const struct metrics_window *win = &mw->windows[i];
-		const struct sim_result *wr = &win->res;
-		struct report_window *rw = &run->windows[i];
-
-		rw->start = win->start;
-		rw->end = win->start;
-		for (size_t k = 0; k < win->njobs; k++) {
-			res->jobs[win->jobs[k]] = wr->jobs[k];
-			if (w->jobs[win->jobs[k]].submit > rw->end)
-				rw->end = w->jobs[win->jobs[k]].submit;
-			if (wr->jobs[k].end > last)
-				last = wr->jobs[k].end;
-		}
-		fill_metrics(&rw->m, &win->m, wr);
-		if (wr->first_submit < res->first_submit)
-			res->first_submit = wr->first_submit;
-		res->total_procs = wr->total_procs;
-		res->busy_proc_seconds += wr->busy_proc_seconds;
-		res->energy_j += wr->energy_j;
-		res->idle_energy_j += wr->idle_energy_j;
-		res->co2e_g += wr->co2e_g;
-		res->idle_co2e_g += wr->idle_co2e_g;
-	}
-	if (mw->nwindows == 0)
-		res->first_submit = 0;
-	res->makespan = last > res->first_submit ? last - res->first_submit : 0;
-	fill_metrics(&run->m, &mw->overall, res);
-	run->window_mean_bsld = mw->mean_avg_bsld;
-	return 0;
-}
-
-/* Replay one run; its baseline (if any) has already been replayed. */
-static int run_one(
-	struct state *st, struct report *rep, size_t i, struct progress *prog)
-{
-	struct report_run *run = &st->runs[i];
-	const struct options *opt = &st->opt;
-	struct sim_site *blind = NULL;
-	struct sim_config cfg = {
-		.policy = run->policy,
-		.backfill = run->backfill,
-		.sites = st->sites,
-		.nsites = st->nsites,
-		.power = opt->power,
-		.carbon_epoch = rep->carbon_epoch,
-		.space = {.wait_weight = opt->space_wait_weight / 3600.0,
-			.max_wait = opt->space_max_wait},
-		.progress = progress_cb,
-		.progress_arg = prog,
-	};
 	struct sim_error err = {{0}};
-	struct metrics_windows mw = {0};
-	struct metrics m;
 
-	cfg.shift.forecast = opt->forecast;
-	if (run->delay != NULL) {
-		cfg.shift.enabled =
-			run->delay->seconds > 0 || run->delay->factor > 0.0;
-		cfg.shift.max_delay = run->delay->seconds;
-		cfg.shift.max_delay_factor = run->delay->factor;
-	}
-	/* Carbon-unaware placement: the earliest start, ties by site order. */
-	if (run->baseline && st->nsites > 1) {
-		blind = calloc(st->nsites, sizeof(*blind));
-		if (blind == NULL)
-			goto nomem;
-		for (size_t s = 0; s < st->nsites; s++) {
-			blind[s] = st->sites[s];
-			blind[s].ci = NULL;
-		}
-		cfg.sites = blind;
-		cfg.space.wait_weight = 0.0;
-		cfg.space.max_wait = 0;
-	}
 	prog->run = i;
 	snprintf(prog->label, sizeof(prog->label), "%s/%s/%s",
 		policy_name(run->policy), backfill_name(run->backfill),
 		run->baseline ? "baseline" : report_run_delay(run));
 	clock_gettime(CLOCK_MONOTONIC, &prog->t0);
-
-	if (opt->windows) {
-		struct metrics_protocol p = {15 * 86400, 16};
-
-		if (metrics_windows_run(&st->w, &cfg, &p, &mw, &err) < 0)
-			goto error;
-		if (blind != NULL)
-			for (size_t k = 0; k < mw.nwindows; k++)
-				account_carbon(&mw.windows[k].res, &st->w,
-					mw.windows[k].jobs, st->sites,
-					st->nsites, &cfg);
-		if (merge_windows(run, &mw, &st->w) < 0)
-			goto nomem;
-		metrics_windows_free(&mw);
-	} else {
-		if (sim_run(&st->w, &cfg, &run->res, &err) < 0)
-			goto error;
-		if (blind != NULL)
-			account_carbon(&run->res, &st->w, NULL, st->sites,
-				st->nsites, &cfg);
-		metrics_compute(&st->w, &run->res, NULL, &m);
-		fill_metrics(&run->m, &m, &run->res);
-	}
-	free(blind);
-	return 0;
-nomem:
-	snprintf(err.text, sizeof(err.text), "out of memory");
-error:
+	if (experiment_run(x, run, &err) == 0)
+		return 0;
 	progress_end(prog);
-	fprintf(stderr, "carbonsim: %s: %s/%s: %s\n", opt->trace,
+	fprintf(stderr, "carbonsim: %s: %s/%s: %s\n", x->opt->trace,
 		policy_name(run->policy), backfill_name(run->backfill),
 		err.text);
-	metrics_windows_free(&mw);
-	free(blind);
 	return -1;
-}
-
-/* The runs: per policy and backfill, a baseline, then one per delay. */
-static int plan_runs(struct state *st)
-{
-	const struct options *opt = &st->opt;
-	bool shifting = opt->ndelays > 0 || st->nsites > 1;
-	size_t per = 1 + (opt->ndelays > 0 ? opt->ndelays : st->nsites > 1);
-	size_t n = 0;
-
-	st->runs = calloc(
-		opt->npolicies * opt->nbackfills * per, sizeof(*st->runs));
-	if (st->runs == NULL)
-		return -1;
-	for (size_t p = 0; p < opt->npolicies; p++)
-		for (size_t b = 0; b < opt->nbackfills; b++) {
-			size_t base = n;
-
-			st->runs[n++] = (struct report_run){
-				.policy = opt->policies[p],
-				.backfill = opt->backfills[b],
-				.baseline = shifting,
-				.baseline_run = -1,
-			};
-			if (!shifting)
-				continue;
-			for (size_t d = 0; d < per - 1; d++) {
-				st->runs[n] = st->runs[base];
-				st->runs[n].baseline = false;
-				st->runs[n].baseline_run = (long)base;
-				/* Several sites, no --max-delay: "0". */
-				st->runs[n].delay = opt->ndelays > 0
-							    ? &opt->delays[d]
-							    : NULL;
-				n++;
-			}
-		}
-	st->nruns = n;
-	return 0;
 }
 
 /* Open a temporary output file; remembers it for commit or abort. */
@@ -612,6 +369,7 @@ int main(int argc, char **argv)
 	struct options_error oerr = {{0}};
 	struct swf_error serr = {{0}, 0};
 	struct report rep = {0};
+	struct experiment x = {0};
 	struct progress prog = {.tty = isatty(STDERR_FILENO) == 1};
 	int status = EXIT_FAILURE;
 
@@ -640,8 +398,18 @@ int main(int argc, char **argv)
 			st.opt.trace, st.w.dropped);
 		goto out;
 	}
-	if (load_sites(&st) < 0 || plan_runs(&st) < 0)
+	if (load_sites(&st) < 0)
 		goto out;
+	if (experiment_plan(&st.opt, st.nsites, &st.runs, &st.nruns) < 0) {
+		fprintf(stderr, "carbonsim: out of memory\n");
+		goto out;
+	}
+	x.opt = &st.opt;
+	x.w = &st.w;
+	x.sites = st.sites;
+	x.nsites = st.nsites;
+	x.progress = progress_cb;
+	x.progress_arg = &prog;
 	rep.opt = &st.opt;
 	rep.w = &st.w;
 	rep.sites = st.sites;
@@ -649,12 +417,13 @@ int main(int argc, char **argv)
 	rep.carbon = st.sites[0].ci != NULL;
 	rep.epoch_source = "";
 	if (rep.carbon)
-		rep.carbon_epoch = choose_epoch(&st, &rep.epoch_source);
+		rep.carbon_epoch = x.carbon_epoch =
+			experiment_epoch(&x, &rep.epoch_source);
 	rep.runs = st.runs;
 	rep.nruns = st.nruns;
 	prog.nruns = st.nruns;
 	for (size_t i = 0; i < st.nruns; i++)
-		if (run_one(&st, &rep, i, &prog) < 0)
+		if (run_one(&x, &st.runs[i], i, &prog) < 0)
 			goto out;
 	progress_end(&prog);
 	if (write_outputs(&st, &rep) < 0)

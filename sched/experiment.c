@@ -1,0 +1,274 @@
+/*
+ * experiment.c: carbonsim's runs: planning them with their baselines,
+ * placing trace time on the grid's clock, and replaying one (or its windows).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carbon.h"
+#include "experiment.h"
+#include "intensity.h"
+#include "metrics.h"
+
+int experiment_plan(const struct options *opt, size_t nsites,
+	struct report_run **runs, size_t *nruns)
+{
+	bool shifting = opt->ndelays > 0 || nsites > 1;
+	size_t per = 1 + (opt->ndelays > 0 ? opt->ndelays : nsites > 1);
+	struct report_run *r;
+	size_t n = 0;
+
+	r = calloc(opt->npolicies * opt->nbackfills * per, sizeof(*r));
+	if (r == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t p = 0; p < opt->npolicies; p++)
+		for (size_t b = 0; b < opt->nbackfills; b++) {
+			size_t base = n;
+
+			r[n++] = (struct report_run){
+				.policy = opt->policies[p],
+				.backfill = opt->backfills[b],
+				.baseline = shifting,
+				.baseline_run = -1,
+			};
+			if (!shifting)
+				continue;
+			for (size_t d = 0; d < per - 1; d++) {
+				r[n] = r[base];
+				r[n].baseline = false;
+				r[n].baseline_run = (long)base;
+				/* Several sites, no --max-delay: "0". */
+				r[n].delay = opt->ndelays > 0 ? &opt->delays[d]
+							      : NULL;
+				n++;
+			}
+		}
+	*runs = r;
+	*nruns = n;
+	return 0;
+}
+
+void experiment_free(struct report_run *runs, size_t nruns)
+{
+	for (size_t i = 0; runs != NULL && i < nruns; i++) {
+		sim_result_free(&runs[i].res);
+		free(runs[i].windows);
+	}
+	free(runs);
+}
+
+int64_t experiment_epoch(const struct experiment *x, const char **source)
+{
+	int64_t ust = x->w->header.unix_start_time, start = INT64_MIN;
+	bool covered = ust >= 0;
+
+	if (x->opt->carbon_start_set) {
+		*source = "--carbon-start";
+		return x->opt->carbon_start;
+	}
+	for (size_t i = 0; i < x->nsites; i++) {
+		const struct intensity_series *s = x->sites[i].ci;
+
+		if (intensity_series_start(s) > start)
+			start = intensity_series_start(s);
+		if (ust < intensity_series_start(s) ||
+			ust >= intensity_series_end(s))
+			covered = false;
+	}
+	if (covered) {
+		*source = "the trace's UnixStartTime";
+		return ust;
+	}
+	*source = ust >= 0 ? "the series start: the trace's UnixStartTime "
+			     "is outside the series"
+			   : "the series start: the trace has no "
+			     "UnixStartTime";
+	return start;
+}
+
+/*
+ * Carbon of a result replayed with carbon-blind placement (sites without
+ * series): jobs and idle processors, interval by interval, as sim_run
+ * does. map[k] is the workload index of res->jobs[k] (NULL: k itself).
+ */
+static void account_carbon(struct sim_result *res, const struct workload *w,
+	const size_t *map, const struct sim_site *sites, size_t nsites,
+	const struct sim_config *cfg)
+{
+	const struct power_model *pm = &cfg->power;
+	int64_t epoch = cfg->carbon_epoch;
+	double idle = 0.0;
+
+	res->co2e_g = 0.0;
+	for (size_t k = 0; k < res->njobs; k++) {
+		struct sim_job_result *r = &res->jobs[k];
+		const struct swf_job *job = &w->jobs[map ? map[k] : k];
+		const struct intensity_series *ci = sites[r->site].ci;
+		double watts = job->procs * pm->watts_busy * pm->pue;
+
+		r->co2e_g = carbon_grams(
+			ci, watts, epoch + r->start, epoch + r->end);
+		res->co2e_g += r->co2e_g;
+		/* Idle carbon: all processors, less the busy ones. */
+		idle -= carbon_grams(ci, job->procs * pm->watts_idle * pm->pue,
+			epoch + r->start, epoch + r->end);
+	}
+	for (size_t i = 0; i < nsites; i++)
+		idle += carbon_grams(sites[i].ci,
+			sites[i].procs * pm->watts_idle * pm->pue,
+			epoch + res->first_submit,
+			epoch + res->first_submit + res->makespan);
+	if (pm->watts_idle <= 0.0)
+		idle = 0.0;
+	res->idle_co2e_g = idle;
+	res->co2e_g += idle;
+}
+
+static void fill_metrics(struct report_metrics *rm, const struct metrics *m,
+	const struct sim_result *res)
+{
+	rm->jobs = m->njobs;
+	rm->mean_wait = m->mean_wait;
+	rm->ave_bsld = m->avg_bsld;
+	rm->max_bsld = m->max_bsld;
+	rm->utilization = m->utilization;
+	rm->makespan = m->makespan;
+	rm->energy_j = res->energy_j;
+	rm->co2e_g = res->co2e_g;
+}
+
+/*
+ * Gather the windows' results into one result in workload order (jobs in
+ * no window keep site -1); energy and carbon are the windows' sums.
+ */
+static int merge_windows(struct report_run *run,
+	const struct metrics_windows *mw, const struct workload *w)
+{
+	struct sim_result *res = &run->res;
+	int64_t last = INT64_MIN;
+
+	res->jobs = calloc(w->njobs, sizeof(*res->jobs));
+	run->windows =
+		calloc(mw->nwindows ? mw->nwindows : 1, sizeof(*run->windows));
+	if (res->jobs == NULL || run->windows == NULL)
+		return -1;
+	res->njobs = w->njobs;
+	res->first_submit = INT64_MAX;
+	for (size_t k = 0; k < w->njobs; k++)
+		res->jobs[k].site = -1;
+	run->nwindows = mw->nwindows;
+	for (size_t i = 0; i < mw->nwindows; i++) {
+		const struct metrics_window *win = &mw->windows[i];
+		const struct sim_result *wr = &win->res;
+		struct report_window *rw = &run->windows[i];
+
+		rw->start = win->start;
+		rw->end = win->start;
+		for (size_t k = 0; k < win->njobs; k++) {
+			res->jobs[win->jobs[k]] = wr->jobs[k];
+			if (w->jobs[win->jobs[k]].submit > rw->end)
+				rw->end = w->jobs[win->jobs[k]].submit;
+			if (wr->jobs[k].end > last)
+				last = wr->jobs[k].end;
+		}
+		fill_metrics(&rw->m, &win->m, wr);
+		if (wr->first_submit < res->first_submit)
+			res->first_submit = wr->first_submit;
+		res->total_procs = wr->total_procs;
+		res->busy_proc_seconds += wr->busy_proc_seconds;
+		res->energy_j += wr->energy_j;
+		res->idle_energy_j += wr->idle_energy_j;
+		res->co2e_g += wr->co2e_g;
+		res->idle_co2e_g += wr->idle_co2e_g;
+	}
+	if (mw->nwindows == 0)
+		res->first_submit = 0;
+	res->makespan = last > res->first_submit ? last - res->first_submit : 0;
+	fill_metrics(&run->m, &mw->overall, res);
+	run->window_mean_bsld = mw->mean_avg_bsld;
+	return 0;
+}
+
+int experiment_run(const struct experiment *x, struct report_run *run,
+	struct sim_error *err)
+{
+	const struct options *opt = x->opt;
+	struct sim_site *blind = NULL;
+	struct sim_config cfg = {
+		.policy = run->policy,
+		.backfill = run->backfill,
+		.sites = x->sites,
+		.nsites = x->nsites,
+		.power = opt->power,
+		.carbon_epoch = x->carbon_epoch,
+		.space = {.wait_weight = opt->space_wait_weight / 3600.0,
+			.max_wait = opt->space_max_wait},
+		.progress = x->progress,
+		.progress_arg = x->progress_arg,
+	};
+	struct metrics_windows mw = {0};
+	struct metrics m;
+
+	err->text[0] = '\0';
+	cfg.shift.forecast = opt->forecast;
+	if (run->delay != NULL) {
+		cfg.shift.enabled =
+			run->delay->seconds > 0 || run->delay->factor > 0.0;
+		cfg.shift.max_delay = run->delay->seconds;
+		cfg.shift.max_delay_factor = run->delay->factor;
+	}
+	/*
+	 * Carbon-unaware placement: sites without series score only by
+	 * wait, and a zero max wait keeps the earliest start (ties: the
+	 * first site); the carbon is charged afterwards (account_carbon).
+	 */
+	if (run->baseline && x->nsites > 1) {
+		blind = calloc(x->nsites, sizeof(*blind));
+		if (blind == NULL)
+			goto nomem;
+		for (size_t s = 0; s < x->nsites; s++) {
+			blind[s] = x->sites[s];
+			blind[s].ci = NULL;
+		}
+		cfg.sites = blind;
+		cfg.space.wait_weight = 0.0;
+		cfg.space.max_wait = 0;
+	}
+
+	if (opt->windows) {
+		struct metrics_protocol p = {
+			EXPERIMENT_WINDOW_SECONDS, EXPERIMENT_WARMUP};
+
+		if (metrics_windows_run(x->w, &cfg, &p, &mw, err) < 0)
+			goto error;
+		if (blind != NULL)
+			for (size_t k = 0; k < mw.nwindows; k++)
+				account_carbon(&mw.windows[k].res, x->w,
+					mw.windows[k].jobs, x->sites, x->nsites,
+					&cfg);
+		if (merge_windows(run, &mw, x->w) < 0)
+			goto nomem;
+		metrics_windows_free(&mw);
+	} else {
+		if (sim_run(x->w, &cfg, &run->res, err) < 0)
+			goto error;
+		if (blind != NULL)
+			account_carbon(&run->res, x->w, NULL, x->sites,
+				x->nsites, &cfg);
+		metrics_compute(x->w, &run->res, NULL, &m);
+		fill_metrics(&run->m, &m, &run->res);
+	}
+	free(blind);
+	return 0;
+nomem:
+	snprintf(err->text, sizeof(err->text), "out of memory");
+error:
+	metrics_windows_free(&mw);
+	free(blind);
+	return -1;
+}
