@@ -138,7 +138,7 @@ stop_one() {
 		log "$name (pid $pid) ignored SIGTERM for 20 s: killing it"
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	[ $((SECONDS - t0)) -lt 5 ] || log "$name took $((SECONDS - t0)) s to stop"
+	[ $((SECONDS - t0)) -lt 10 ] || log "$name took $((SECONDS - t0)) s to stop"
 	rm -f "$state/run/$name.pid"
 }
 
