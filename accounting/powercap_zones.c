@@ -140,6 +140,37 @@ static uint64_t sysfs_max_uw(const struct zone *zn)
 	return best;
 }
 
+/*
+ * Read a zone's energy_uj through libpowercap. libpowercap 0.6 reports a
+ * value that is not a number as 0 and success, so a 0 is checked against
+ * the file's text. Returns 0, or -1 with err naming the file and cause.
+ */
+static int read_energy(
+	const struct zone *zn, uint64_t *val, struct powercap_zones_error *err)
+{
+	char text[32];
+	ssize_t n;
+	int rc;
+
+	errno = 0;
+	rc = powercap_zone_get_energy_uj(&zn->fds, val);
+	if (rc)
+		return errprintf(
+			err, "%s/energy_uj: %s", zn->path, strerror(cause(rc)));
+	if (*val)
+		return 0;
+	n = pread(zn->fds.energy_uj, text, sizeof(text) - 1, 0);
+	if (n < 0)
+		return errprintf(
+			err, "%s/energy_uj: %s", zn->path, strerror(errno));
+	text[n] = '\0';
+	text[strcspn(text, "\n")] = '\0';
+	if (text[strspn(text, " \t")] != '0')
+		return errprintf(err, "%s/energy_uj: not a number: \"%s\"",
+			zn->path, text);
+	return 0;
+}
+
 /* Open energy_uj, read the range and the first value, start the counter. */
 static int zone_start(struct zone *zn, const struct powercap_zones_options *o,
 	int64_t now_ns, struct powercap_zones_error *err)
@@ -170,11 +201,8 @@ static int zone_start(struct zone *zn, const struct powercap_zones_options *o,
 		return errprintf(
 			err, "%s/energy_uj: %s", zn->path, strerror(cause(rc)));
 	}
-	errno = 0;
-	rc = powercap_zone_get_energy_uj(&zn->fds, &first);
-	if (rc)
-		return errprintf(
-			err, "%s/energy_uj: %s", zn->path, strerror(cause(rc)));
+	if (read_energy(zn, &first, err))
+		return -1;
 	if (rapl_counter_init(&zn->counter, zn->path, zn->range_uj, zn->max_uw,
 		    first, now_ns, &rerr))
 		return errprintf(err, "%s", rerr.text);
@@ -435,13 +463,8 @@ int powercap_zones_poll(struct powercap_zones *z, int64_t now_ns,
 	/* Read everything first: a failure leaves every counter alone. */
 	for (i = 0; i < z->n; i++) {
 		struct zone *zn = &z->zone[i];
-		int rc;
-
-		errno = 0;
-		rc = powercap_zone_get_energy_uj(&zn->fds, &raw[i]);
-		if (rc)
-			return errprintf(err, "%s/energy_uj: %s", zn->path,
-				strerror(cause(rc)));
+		if (read_energy(zn, &raw[i], err))
+			return -1;
 		if (vanished(zn))
 			return errprintf(err,
 				"%s/energy_uj: zone vanished (file removed)",

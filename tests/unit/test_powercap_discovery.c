@@ -33,6 +33,9 @@
 #define Z1 "intel-rapl/intel-rapl:1"
 #define MMIO0 "intel-rapl-mmio/intel-rapl-mmio:0"
 
+/* An energy_uj that reads "n/a": libpowercap 0.6 takes it for 0. */
+#define NOT_A_NUMBER UINT64_MAX
+
 /* A simulated zone: its directory below ROOT, name and first reading. */
 struct sim_zone {
 	const char *dir;
@@ -111,6 +114,9 @@ static const struct discovery_case cases[] = {
 	{"energy_uj unreadable", {{Z0, "package-0", 1000, 0, 0400}},
 		POWERCAP_ZONES_PACKAGE, true, {NULL},
 		RAPL "/intel-rapl:0/energy_uj: Permission denied"},
+	{"energy_uj not a number", {{Z0, "package-0", NOT_A_NUMBER, 0, 0}},
+		POWERCAP_ZONES_PACKAGE, false, {NULL},
+		RAPL "/intel-rapl:0/energy_uj: not a number: \"n/a\""},
 };
 
 static void die(const char *what)
@@ -173,8 +179,11 @@ static void build_zone(const struct sim_zone *z)
 	put(z->dir, "name", name, 0444);
 	put_u64(z->dir, "enabled", 1, 0644);
 	put_u64(z->dir, "max_energy_range_uj", RANGE, 0444);
-	put_u64(z->dir, "energy_uj", z->energy_uj,
-		z->energy_mode ? z->energy_mode : 0444);
+	if (z->energy_uj == NOT_A_NUMBER)
+		put(z->dir, "energy_uj", "n/a\n", 0444);
+	else
+		put_u64(z->dir, "energy_uj", z->energy_uj,
+			z->energy_mode ? z->energy_mode : 0444);
 	if (z->max_power_uw) {
 		put_u64(z->dir, "constraint_0_max_power_uw", z->max_power_uw,
 			0444);
@@ -357,6 +366,15 @@ START_TEST(test_polling)
 	}
 	ck_assert_int_eq(powercap_zones_get(z, 2, &info), 0);
 	ck_assert_uint_eq(info.rejected, 1);
+
+	/* package-1 reads "n/a": an error, counters left alone. */
+	put(tree[2].dir, "energy_uj", "n/a\n", 0444);
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(
+		powercap_zones_poll(z, INT64_C(4500000000), &total, &err), -1);
+	ck_assert_str_eq(err.text,
+		RAPL "/intel-rapl:1/energy_uj: not a number: \"n/a\"");
+	ck_assert_uint_eq(total, 550 * J);
 
 	/* The dram zone vanishes. */
 	if (unlink(RAPL "/intel-rapl:0/intel-rapl:0:0/energy_uj") < 0)
