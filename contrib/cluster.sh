@@ -55,14 +55,16 @@ db_port=6818
 
 cleanup_on_exit=
 
-log() { printf 'cluster: %s\n' "$*" >&2; }
-die() { printf 'cluster: error: %s\n' "$*" >&2; exit 1; }
+# Messages go to fd 3, a copy of stderr that wait_for's polling leaves open.
+exec 3>&2
+log() { printf 'cluster: %s\n' "$*" >&3; }
+die() { printf 'cluster: error: %s\n' "$*" >&3; exit 1; }
 
 # die_log FILE MESSAGE: the message, then the end of the log that says why
 # (the state directory and its logs go away on exit unless --keep).
 die_log() {
-	printf 'cluster: error: %s\n' "$2" >&2
-	[ ! -s "$1" ] || tail -n 15 "$1" | sed 's/^/    /' >&2
+	printf 'cluster: error: %s\n' "$2" >&3
+	[ ! -s "$1" ] || tail -n 15 "$1" | sed 's/^/    /' >&3
 	exit 1
 }
 
@@ -398,13 +400,18 @@ start_nodes() {
 	done
 	wait_for "slurmd on every node" 90 nodes_idle || {
 		sinfo -N >&2 || true
-		tail -n 5 "$state"/log/slurmd-cn*.out >&2 || true
 		die_log "$state/log/slurmd-cn1.log" "the nodes did not all become idle"
 	}
 }
 
+# True when every node is idle; a node whose slurmd (or raplsim) died ends
+# the wait at once, with its log.
 nodes_idle() {
-	local out
+	local out i
+	for ((i = 1; i <= nodes; i++)); do
+		pid_of "slurmd-cn$i" >/dev/null ||
+			die_log "$state/log/slurmd-cn$i.out" "slurmd of cn$i exited"
+	done
 	out=$(timeout 10 sinfo -h -N -o '%N %t') || return 1
 	[ "$(echo "$out" | grep -c ' idle$')" -eq "$nodes" ]
 }
