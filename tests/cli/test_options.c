@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "experiment.h"
 #include "options.h"
 #include "outfile.h"
 #include "report.h"
@@ -296,6 +297,73 @@ START_TEST(test_output_name)
 }
 END_TEST
 
+/*
+ * The runs planned per policy x backfill: one without shifting; with
+ * delays or several sites a baseline first, then one run per delay (or
+ * space shifting alone, delay NULL), each naming its baseline.
+ */
+static const struct plan_case {
+	size_t npolicies, nbackfills, ndelays, nsites;
+	size_t nruns;
+	const char *shape; /* per run: B baseline, D delay, S space, R plain */
+} plan_cases[] = {
+	{2, 2, 0, 1, 4, "RRRR"},
+	{1, 1, 3, 1, 4, "BDDD"},
+	{2, 1, 0, 2, 4, "BSBS"},
+	{1, 2, 2, 2, 6, "BDDBDD"},
+};
+
+START_TEST(test_plan)
+{
+	for (size_t i = 0; i < sizeof(plan_cases) / sizeof(*plan_cases); i++) {
+		const struct plan_case *c = &plan_cases[i];
+		struct options_delay delays[3] = {
+			{3600, 0.0, "1h"}, {0, 2.0, "2x"}, {60, 0.0, "1m"}};
+		struct options opt = {.npolicies = c->npolicies,
+			.nbackfills = c->nbackfills,
+			.delays = delays,
+			.ndelays = c->ndelays,
+			.policies = {POLICY_FCFS, POLICY_F1},
+			.backfills = {BACKFILL_NONE, BACKFILL_EASY}};
+		struct report_run *runs = NULL;
+		size_t n = 0;
+		long base = -1;
+
+		ck_assert_int_eq(
+			experiment_plan(&opt, c->nsites, &runs, &n), 0);
+		ck_assert_msg(n == c->nruns, "case %zu: %zu runs", i, n);
+		for (size_t k = 0; k < n; k++) {
+			const struct report_run *r = &runs[k];
+			char shape = r->baseline	    ? 'B'
+				     : r->delay != NULL	    ? 'D'
+				     : r->baseline_run >= 0 ? 'S'
+							    : 'R';
+
+			ck_assert_msg(shape == c->shape[k],
+				"case %zu run %zu: %c, want %c", i, k, shape,
+				c->shape[k]);
+			if (shape == 'B')
+				base = (long)k;
+			if (shape == 'D' || shape == 'S') {
+				ck_assert_int_eq(r->baseline_run, base);
+				ck_assert_int_eq(r->policy, runs[base].policy);
+				ck_assert_int_eq(
+					r->backfill, runs[base].backfill);
+			}
+			if (shape == 'D')
+				ck_assert_ptr_eq(r->delay,
+					&delays[k - (size_t)base - 1]);
+		}
+		/* Policies outside, backfilling modes inside. */
+		ck_assert_int_eq(
+			runs[n - 1].policy, opt.policies[c->npolicies - 1]);
+		ck_assert_int_eq(
+			runs[n - 1].backfill, opt.backfills[c->nbackfills - 1]);
+		experiment_free(runs, n);
+	}
+}
+END_TEST
+
 /* Entries of dir other than . and .. */
 static int count_entries(const char *dir)
 {
@@ -364,6 +432,7 @@ static Suite *carbonsim_cli_suite(void)
 	tcase_add_test(tc, test_argv);
 	tcase_add_test(tc, test_argv_values);
 	tcase_add_test(tc, test_output_name);
+	tcase_add_test(tc, test_plan);
 	tcase_add_test(tc, test_outfile);
 	suite_add_tcase(s, tc);
 	return s;
