@@ -421,18 +421,32 @@ static int pass_conservative(struct sim *s, size_t site, int64_t now)
 {
 	struct site_state *st = &s->sites[site];
 	struct wait_queue *q = &st->queue;
-	size_t pos;
+	size_t pos, probe = 0;
+	int64_t free_now, probe_free = -1;
 	int rc = 0;
 
 	if (!queue_count(q) || st->free == 0)
 		return 0;
 	if (profile_of_site(&s->prof, st, now) < 0)
 		return -1;
-	for (pos = 0; profile_free_now(&s->prof) > 0; pos++) {
-		uint32_t idx = queue_next(q, &pos, INT64_MAX);
+	for (pos = 0; (free_now = profile_free_now(&s->prof)) > 0; pos++) {
+		uint32_t idx;
 		const struct swf_job *j;
 		int64_t at;
 
+		/*
+		 * Stop once no later job is narrow enough to start now: the
+		 * reservations left to make could only lie in the future.
+		 * free_now never grows, so the probe only moves forward.
+		 */
+		if (probe < pos || free_now != probe_free) {
+			if (probe < pos)
+				probe = pos;
+			if (queue_next(q, &probe, free_now) == QUEUE_NONE)
+				break;
+			probe_free = free_now;
+		}
+		idx = queue_next(q, &pos, INT64_MAX);
 		if (idx == QUEUE_NONE)
 			break;
 		j = &s->w->jobs[idx];
@@ -581,8 +595,8 @@ static int64_t eligible_time(
 	if (ts->max_delay_factor > 0.0) {
 		double d = ts->max_delay_factor * (double)j->estimate;
 
-		max_delay = d < (double)SIM_MAX_DELAY ? (int64_t)d
-						      : SIM_MAX_DELAY;
+		max_delay =
+			d < (double)SIM_MAX_DELAY ? (int64_t)d : SIM_MAX_DELAY;
 	} else {
 		max_delay = ts->max_delay < SIM_MAX_DELAY ? ts->max_delay
 							  : SIM_MAX_DELAY;

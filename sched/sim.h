@@ -130,9 +130,10 @@ struct sim_error {
  * queued jobs' procs over those ranks finds the next job that fits in
  * O(log n), so EASY stays fast on an overloaded queue (10^6 lublin_256
  * jobs back to back: about 4 s). Dynamic policies re-sort the queue at
- * each pass (O(Q log Q)). Conservative rebuilds every reservation at each
- * pass until no processor is free now: O(Q * profile) per pass, fine for
- * ordinary loads, slow for queues of thousands of jobs.
+ * each pass (O(Q log Q)). Conservative rebuilds the reservations in queue
+ * order at each pass until no later job could start now: O(Q * profile)
+ * per pass at worst, fine for ordinary loads, slow when thousands of
+ * queued jobs lie before a narrow one (FCFS on an overloaded trace).
  *
  * Replay w under cfg. Deterministic: all events of one instant (completions,
  * then arrivals, then holds ending) are applied before one scheduling pass;
