@@ -96,6 +96,9 @@ int options_parse_duration(const char *text, int64_t *seconds)
 	char *end;
 	double v, unit = 1.0;
 
+	/* Plain decimal only: no blanks, signs, hex or "inf" (strtod's). */
+	if (strspn(text, "0123456789.") == 0 || strpbrk(text, "xX") != NULL)
+		goto error;
 	errno = 0;
 	v = strtod(text, &end);
 	if (end == text || errno != 0 || !isfinite(v) || v < 0.0)

@@ -119,6 +119,12 @@ else
 	not_ok "table: 4 rows" "$(cat out)"
 fi
 
+# The same trace gzip-compressed (detected from the content, not the name).
+gzip -c tiny.swf >tiny.gz
+run "gzip trace" 0 --jobs-csv gz.csv tiny.gz
+check_schedule "gzip trace, fcfs/none" gz.csv \
+	"1:0:100 2:100:150 3:100:130 4:150:160 5:160:165"
+
 # --- what the scheduler believes: --runtime -------------------------------
 # 2 processors, all jobs submitted at 0 (trace order breaks the ties):
 # job 1 (1 proc) runs 50 s but requested 200 s; job 2 (2 procs, 100 s)

@@ -34,6 +34,10 @@ static const struct duration_case {
 	{"6hh", -1, 0},
 	{"1e20", -1, 0},
 	{"nan", -1, 0},
+	{" 6h", -1, 0},
+	{"+6h", -1, 0},
+	{"0x10", -1, 0},
+	{"1e3", 0, 1000},
 };
 
 START_TEST(test_duration)
