@@ -288,29 +288,54 @@ static FILE *open_output(struct state *st, const char *path)
 	return st->files[st->nfiles++].fp;
 }
 
+typedef int (*writer_fn)(FILE *fp, const struct report *rep, size_t run);
+
+static int write_json(FILE *fp, const struct report *rep, size_t run)
+{
+	(void)run;
+	return report_json(fp, rep);
+}
+
+static int write_tradeoff(FILE *fp, const struct report *rep, size_t run)
+{
+	(void)run;
+	return svg_plot_tradeoff(fp, rep);
+}
+
+/* Write one output to its temporary file and close it (not yet renamed). */
+static int write_output(struct state *st, const char *path, writer_fn write,
+	const struct report *rep, size_t run)
+{
+	FILE *fp = open_output(st, path);
+
+	if (fp == NULL)
+		return -1;
+	errno = 0;
+	if (write(fp, rep, run) < 0 ||
+		outfile_close(&st->files[st->nfiles - 1]) < 0) {
+		fprintf(stderr, "carbonsim: %s: write failed: %s\n", path,
+			strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
+}
+
 /* One file per run (path with a per-run suffix when several). */
 static int per_run_outputs(struct state *st, const struct report *rep,
-	const char *path, int (*write)(FILE *, const struct report *, size_t))
+	const char *path, writer_fn write)
 {
 	for (size_t i = 0; i < rep->nruns; i++) {
 		char *name = report_output_name(rep, i, path);
-		FILE *fp;
+		int rc;
 
 		if (name == NULL) {
 			fprintf(stderr, "carbonsim: out of memory\n");
 			return -1;
 		}
-		fp = open_output(st, name);
-		if (fp == NULL || write(fp, rep, i) < 0) {
-			if (fp != NULL)
-				fprintf(stderr,
-					"carbonsim: %s: write "
-					"failed: %s\n",
-					name, strerror(errno));
-			free(name);
-			return -1;
-		}
+		rc = write_output(st, name, write, rep, i);
 		free(name);
+		if (rc < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -318,18 +343,10 @@ static int per_run_outputs(struct state *st, const struct report *rep,
 static int write_outputs(struct state *st, const struct report *rep)
 {
 	const struct options *opt = &st->opt;
-	FILE *fp;
 
-	if (opt->json != NULL) {
-		fp = open_output(st, opt->json);
-		if (fp == NULL)
-			return -1;
-		if (report_json(fp, rep) < 0) {
-			fprintf(stderr, "carbonsim: %s: write failed: %s\n",
-				opt->json, strerror(errno));
-			return -1;
-		}
-	}
+	if (opt->json != NULL &&
+		write_output(st, opt->json, write_json, rep, 0) < 0)
+		return -1;
 	if (opt->jobs_csv != NULL &&
 		per_run_outputs(st, rep, opt->jobs_csv, report_jobs_csv) < 0)
 		return -1;
@@ -337,16 +354,9 @@ static int write_outputs(struct state *st, const struct report *rep)
 		per_run_outputs(st, rep, opt->plot_utilization,
 			svg_plot_utilization) < 0)
 		return -1;
-	if (opt->plot_tradeoff != NULL) {
-		fp = open_output(st, opt->plot_tradeoff);
-		if (fp == NULL)
-			return -1;
-		if (svg_plot_tradeoff(fp, rep) < 0) {
-			fprintf(stderr, "carbonsim: %s: write failed: %s\n",
-				opt->plot_tradeoff, strerror(errno));
-			return -1;
-		}
-	}
+	if (opt->plot_tradeoff != NULL && write_output(st, opt->plot_tradeoff,
+						  write_tradeoff, rep, 0) < 0)
+		return -1;
 	/* Every file was written whole: now they appear, one by one. */
 	for (size_t i = 0; i < st->nfiles; i++) {
 		char *path = strdup(st->files[i].path);

@@ -1,8 +1,9 @@
 /*
- * outfile.c: whole-or-nothing output files (temporary file beside the target
- * with mkstemp, fsync-free rename on commit; removed on abort or failure).
+ * outfile.c: whole-or-nothing output files: a temporary file beside the
+ * target (mkstemp), renamed on commit, removed on abort or failure.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,47 +52,61 @@ error:
 	return -1;
 }
 
-int outfile_commit(struct outfile *of)
+/* Release everything; the temporary file is removed if remove. */
+static void release(struct outfile *of, bool remove)
 {
-	int rc = 0, saved = 0;
-
-	if (of->fp == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (ferror(of->fp) || fflush(of->fp) != 0) {
-		saved = errno ? errno : EIO;
-		rc = -1;
-	}
-	if (fclose(of->fp) != 0 && rc == 0) {
-		saved = errno;
-		rc = -1;
-	}
-	of->fp = NULL;
-	if (rc == 0 && rename(of->tmp, of->path) != 0) {
-		saved = errno;
-		rc = -1;
-	}
-	if (rc != 0)
+	if (of->fp != NULL)
+		fclose(of->fp);
+	if (remove && of->tmp != NULL)
 		unlink(of->tmp);
 	free(of->path);
 	free(of->tmp);
 	memset(of, 0, sizeof(*of));
-	if (rc != 0)
+}
+
+int outfile_close(struct outfile *of)
+{
+	int saved = 0;
+
+	if (of->tmp == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (of->fp == NULL)
+		return 0;
+	if (ferror(of->fp) || fflush(of->fp) != 0)
+		saved = errno ? errno : EIO;
+	if (fclose(of->fp) != 0 && saved == 0)
+		saved = errno ? errno : EIO;
+	of->fp = NULL;
+	if (saved != 0) {
+		release(of, true);
 		errno = saved;
-	return rc;
+		return -1;
+	}
+	return 0;
+}
+
+int outfile_commit(struct outfile *of)
+{
+	int saved;
+
+	if (outfile_close(of) < 0)
+		return -1;
+	if (rename(of->tmp, of->path) != 0) {
+		saved = errno;
+		release(of, true);
+		errno = saved;
+		return -1;
+	}
+	release(of, false);
+	return 0;
 }
 
 void outfile_abort(struct outfile *of)
 {
 	int saved = errno;
 
-	if (of->fp != NULL) {
-		fclose(of->fp);
-		unlink(of->tmp);
-	}
-	free(of->path);
-	free(of->tmp);
-	memset(of, 0, sizeof(*of));
+	release(of, true);
 	errno = saved;
 }

@@ -10,7 +10,7 @@
 struct outfile {
 	char *path; /* the target */
 	char *tmp;  /* the temporary file while open */
-	FILE *fp;   /* write here */
+	FILE *fp;   /* write here; NULL once closed */
 };
 
 /*
@@ -21,9 +21,17 @@ struct outfile {
 int outfile_open(struct outfile *of, const char *path);
 
 /*
- * Flush, close and rename the temporary file to the target. Returns 0, or
- * -1 with errno set and the temporary file removed. of is emptied either
- * way.
+ * Flush and close the temporary file (of->fp becomes NULL) but do not
+ * rename it yet, so that many outputs need not stay open. Returns 0 (also
+ * if already closed), or -1 with errno set (EINVAL: empty outfile; a write
+ * error), the temporary file removed and of emptied.
+ */
+int outfile_close(struct outfile *of);
+
+/*
+ * Close (if still open) and rename the temporary file to the target.
+ * Returns 0, or -1 with errno set and the temporary file removed. of is
+ * emptied either way.
  */
 int outfile_commit(struct outfile *of);
 

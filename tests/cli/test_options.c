@@ -397,12 +397,23 @@ START_TEST(test_outfile)
 	fputs("half", of.fp);
 	outfile_abort(&of);
 	ck_assert_int_eq(count_entries(dir), 0);
+	/* Also once closed. */
+	ck_assert_int_eq(outfile_open(&of, path), 0);
+	ck_assert_int_eq(outfile_close(&of), 0);
+	ck_assert_int_eq(count_entries(dir), 1);
+	outfile_abort(&of);
+	ck_assert_int_eq(count_entries(dir), 0);
 
 	/* Commit: the target appears whole, alone. */
 	ck_assert_int_eq(outfile_open(&of, path), 0);
 	ck_assert_int_eq(count_entries(dir), 1);
 	ck_assert_int_ne(access(path, F_OK), 0);
 	fputs("whole\n", of.fp);
+	/* Closed, not yet renamed: the target is still absent. */
+	ck_assert_int_eq(outfile_close(&of), 0);
+	ck_assert_ptr_null(of.fp);
+	ck_assert_int_eq(outfile_close(&of), 0);
+	ck_assert_int_ne(access(path, F_OK), 0);
 	ck_assert_int_eq(outfile_commit(&of), 0);
 	ck_assert_int_eq(count_entries(dir), 1);
 	fp = fopen(path, "r");
