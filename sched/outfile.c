@@ -89,12 +89,11 @@ int outfile_close(struct outfile *of)
 
 int outfile_commit(struct outfile *of)
 {
-	int saved;
-
 	if (outfile_close(of) < 0)
 		return -1;
 	if (rename(of->tmp, of->path) != 0) {
-		saved = errno;
+		int saved = errno;
+
 		release(of, true);
 		errno = saved;
 		return -1;
