@@ -453,6 +453,36 @@ static json_t *json_trace(const struct report *rep, bool *ok)
 	return t;
 }
 
+/* Per site: the jobs it ran and their carbon (idle processors apart). */
+static json_t *json_sites(
+	const struct report *rep, const struct report_run *run, bool *ok)
+{
+	json_t *a = json_array();
+
+	if (a == NULL) {
+		*ok = false;
+		return NULL;
+	}
+	for (size_t s = 0; s < rep->nsites; s++) {
+		json_t *o = json_object();
+		size_t jobs = 0;
+		double g = 0.0;
+
+		for (size_t k = 0; k < run->res.njobs; k++)
+			if (run->res.jobs[k].site == (int32_t)s) {
+				jobs++;
+				g += run->res.jobs[k].co2e_g;
+			}
+		if (o != NULL) {
+			jset(o, "name", json_string(rep->sites[s].name), ok);
+			jset(o, "jobs", json_integer((json_int_t)jobs), ok);
+			jset(o, "jobs_co2e_kg", jnum(g / 1000.0), ok);
+		}
+		jappend(a, o, ok);
+	}
+	return a;
+}
+
 static json_t *json_run(const struct report *rep, size_t i, bool *ok)
 {
 	const struct report_run *run = &rep->runs[i];
@@ -475,6 +505,8 @@ static json_t *json_run(const struct report *rep, size_t i, bool *ok)
 	jset(r, "idle_co2e_kg",
 		rep->carbon ? jnum(run->res.idle_co2e_g / 1000.0) : json_null(),
 		ok);
+	if (rep->nsites > 1)
+		jset(r, "sites", json_sites(rep, run, ok), ok);
 	if (run_saving(rep, run, &s)) {
 		json_t *o = json_object();
 

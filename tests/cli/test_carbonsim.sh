@@ -212,8 +212,10 @@ check_sites "space shifted" sp-fcfs-none-0.csv "1:B:0:100.000 2:B:3600:100.000"
 got=$(python3 -c '
 import json
 r = json.load(open("sp.json"))["runs"]
-print("%.3f %.3f %.1f" % (r[0]["metrics"]["co2e_kg"], r[1]["metrics"]["co2e_kg"], r[1]["saved"]["percent"]))')
-if [ "$got" = "0.500 0.200 60.0" ]; then ok "space: kg and saving $got"; else not_ok "space: kg and saving" "got '$got', want '0.500 0.200 60.0'"; fi
+print("%.3f %.3f %.1f" % (r[0]["metrics"]["co2e_kg"], r[1]["metrics"]["co2e_kg"], r[1]["saved"]["percent"]),
+      " ".join("%s:%d:%.3f" % (x["name"], x["jobs"], x["jobs_co2e_kg"]) for x in r[0]["sites"] + r[1]["sites"]))')
+want="0.500 0.200 60.0 A:1:0.400 B:1:0.100 A:0:0.000 B:2:0.200"
+if [ "$got" = "$want" ]; then ok "space: kg, saving, per site $got"; else not_ok "space: kg, saving, per site" "got '$got', want '$want'"; fi
 run "space, short max wait" 0 $space --space-max-wait 30m --jobs-csv spw.csv two.swf
 check_sites "space, max wait 30m" spw-fcfs-none-0.csv "1:B:0:100.000 2:A:0:400.000"
 run "space, wait weight" 0 $space --space-wait-weight 400 --jobs-csv spg.csv two.swf
