@@ -1,73 +1,24 @@
 /*
  * sim.c: event-driven replay of a workload on one or more sites: queue
- * orders, no/EASY/conservative backfilling, time and space shifting, energy.
- *
- * EASY: when the head job does not fit, its shadow time is the earliest
- * running job's estimated end at which enough processors are free for it;
- * the extra processors are those free at the shadow time beyond its need,
- * counting every running job estimated to end by then. A later job is
- * backfilled if it fits now and ends by its estimate by the shadow time, or
- * if it needs no more than the extra processors, which it then consumes.
+ * orders, time and space shifting at arrival, energy and carbon accounting
+ * (the scheduling passes are in backfill.c).
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "carbon.h"
 #include "profile.h"
 #include "queue.h"
 #include "shift.h"
 #include "sim.h"
+#include "sim_state.h"
 
 #define SIM_PROGRESS_EVERY 65536
 /* Holds longer than 100 years are cut there (no time overflows). */
 #define SIM_MAX_DELAY (100LL * 366 * 86400)
-
-/* A running job, kept sorted by (exp_end, idx) per site. */
-struct run {
-	int64_t exp_end;
-	int32_t procs;
-	uint32_t idx;
-};
-
-/* Min-heap entry: time, then idx. */
-struct hent {
-	int64_t t;
-	int64_t tie;
-	uint32_t idx;
-};
-
-struct heap {
-	struct hent *a;
-	size_t n, cap;
-};
-
-struct site_state {
-	int64_t procs;
-	int64_t free;
-	struct wait_queue queue;
-	struct run *run;
-	size_t nrun, runcap;
-	bool dirty;
-};
-
-struct sim {
-	const struct workload *w;
-	const struct sim_config *cfg;
-	struct sim_result *res;
-	struct site_state *sites;
-	struct heap ends;	  /* running jobs by actual end; tie = site */
-	struct heap held;	  /* held jobs by eligible; tie = submit */
-	struct profile prof;	  /* scratch */
-	struct queue_ranks ranks; /* static policies: the order of all jobs */
-	int64_t origin;		  /* earliest submit: r = submit - origin */
-	bool dynamic;
-	size_t done;
-};
 
 static void sim_errorf(struct sim_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -81,36 +32,6 @@ static void sim_errorf(struct sim_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->text, sizeof(err->text), fmt, ap);
 	va_end(ap);
-}
-
-const char *backfill_name(enum backfill_kind kind)
-{
-	switch (kind) {
-	case BACKFILL_NONE:
-		return "none";
-	case BACKFILL_EASY:
-		return "easy";
-	case BACKFILL_CONSERVATIVE:
-		return "conservative";
-	}
-	return "unknown";
-}
-
-int backfill_parse(const char *name, enum backfill_kind *kind)
-{
-	static const enum backfill_kind all[] = {
-		BACKFILL_NONE, BACKFILL_EASY, BACKFILL_CONSERVATIVE};
-	size_t i;
-
-	if (!name)
-		return -1;
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (strcasecmp(name, backfill_name(all[i])) == 0) {
-			*kind = all[i];
-			return 0;
-		}
-	}
-	return -1;
 }
 
 /* ---- min-heap ---- */
@@ -180,7 +101,7 @@ static struct hent heap_pop(struct heap *h)
 
 /* ---- queue ---- */
 
-static double job_score(const struct sim *s, uint32_t idx, int64_t now)
+double sim_job_score(const struct sim *s, uint32_t idx, int64_t now)
 {
 	const struct swf_job *j = &s->w->jobs[idx];
 	struct policy_job pj = {
@@ -196,7 +117,7 @@ static double job_score(const struct sim *s, uint32_t idx, int64_t now)
 static struct queue_entry job_entry(
 	const struct sim *s, uint32_t idx, int64_t now)
 {
-	struct queue_entry e = {.key = job_score(s, idx, now),
+	struct queue_entry e = {.key = sim_job_score(s, idx, now),
 		.submit = s->w->jobs[idx].submit,
 		.idx = idx,
 		.procs = s->w->jobs[idx].procs};
@@ -290,7 +211,7 @@ static void run_remove(struct site_state *st, int64_t exp_end, uint32_t idx)
 
 /* ---- starting jobs and accounting ---- */
 
-static int start_job(struct sim *s, size_t site, uint32_t idx, int64_t now)
+int sim_start_job(struct sim *s, size_t site, uint32_t idx, int64_t now)
 {
 	const struct swf_job *j = &s->w->jobs[idx];
 	const struct power_model *pm = &s->cfg->power;
@@ -344,187 +265,7 @@ static void account_idle(struct sim *s, int64_t t0, int64_t t1)
 	}
 }
 
-/* ---- scheduling passes ---- */
-
-static int pass_easy(struct sim *s, size_t site, int64_t now, bool backfill)
-{
-	struct site_state *st = &s->sites[site];
-	struct wait_queue *q = &st->queue;
-	const struct swf_job *jobs = s->w->jobs, *j;
-	int64_t shadow = 0, avail, extra;
-	size_t pos = 0, k;
-	uint32_t idx;
-
-	/* Start jobs from the head while they fit. */
-	while ((idx = queue_next(q, &pos, INT64_MAX)) != QUEUE_NONE &&
-		jobs[idx].procs <= st->free) {
-		if (start_job(s, site, idx, now) < 0)
-			return -1;
-		queue_remove_at(q, pos);
-	}
-	if (!backfill || idx == QUEUE_NONE || st->free == 0)
-		goto out;
-
-	/* Shadow time and extra processors of the head job. */
-	j = &jobs[idx];
-	avail = st->free;
-	for (k = 0; k < st->nrun; k++) {
-		avail += st->run[k].procs;
-		if (avail >= j->procs) {
-			shadow = st->run[k].exp_end;
-			while (k + 1 < st->nrun &&
-				st->run[k + 1].exp_end == shadow)
-				avail += st->run[++k].procs;
-			break;
-		}
-	}
-	extra = avail - j->procs;
-
-	/* Later jobs that fit now, in queue order. */
-	for (pos++; st->free > 0; pos++) {
-		idx = queue_next(q, &pos, st->free);
-		if (idx == QUEUE_NONE)
-			break;
-		j = &jobs[idx];
-		if (now + j->estimate <= shadow) {
-			/* ends by the shadow time */
-		} else if (j->procs <= extra) {
-			extra -= j->procs;
-		} else {
-			continue;
-		}
-		if (start_job(s, site, idx, now) < 0)
-			return -1;
-		queue_remove_at(q, pos);
-	}
-out:
-	queue_commit(q);
-	return 0;
-}
-
-/* Profile of a site at now: free procs, and running jobs' estimated ends. */
-static int profile_of_site(
-	struct profile *p, const struct site_state *st, int64_t now)
-{
-	size_t k;
-
-	if (profile_reset(p, now, st->free) < 0)
-		return -1;
-	for (k = 0; k < st->nrun; k++)
-		if (profile_release(p, st->run[k].exp_end, st->run[k].procs) <
-			0)
-			return -1;
-	return 0;
-}
-
-static int pass_conservative(struct sim *s, size_t site, int64_t now)
-{
-	struct site_state *st = &s->sites[site];
-	struct wait_queue *q = &st->queue;
-	size_t pos, probe = 0;
-	int64_t free_now, probe_free = -1;
-	int rc = 0;
-
-	if (!queue_count(q) || st->free == 0)
-		return 0;
-	if (profile_of_site(&s->prof, st, now) < 0)
-		return -1;
-	for (pos = 0; (free_now = profile_free_now(&s->prof)) > 0; pos++) {
-		uint32_t idx;
-		const struct swf_job *j;
-		int64_t at;
-
-		/*
-		 * Stop once no later job is narrow enough to start now: the
-		 * reservations left to make could only lie in the future.
-		 * free_now never grows, so the probe only moves forward.
-		 */
-		if (probe < pos || free_now != probe_free) {
-			if (probe < pos)
-				probe = pos;
-			if (queue_next(q, &probe, free_now) == QUEUE_NONE)
-				break;
-			probe_free = free_now;
-		}
-		idx = queue_next(q, &pos, INT64_MAX);
-		if (idx == QUEUE_NONE)
-			break;
-		j = &s->w->jobs[idx];
-		at = profile_earliest(&s->prof, j->procs, j->estimate);
-		if (profile_reserve(&s->prof, at, j->estimate, j->procs) < 0) {
-			rc = -1;
-			break;
-		}
-		if (at == now) {
-			if (start_job(s, site, idx, now) < 0) {
-				rc = -1;
-				break;
-			}
-			queue_remove_at(q, pos);
-		}
-	}
-	queue_commit(q);
-	return rc;
-}
-
-struct rescore {
-	const struct sim *s;
-	int64_t now;
-};
-
-static double rescore_job(void *arg, uint32_t idx)
-{
-	const struct rescore *r = arg;
-
-	return job_score(r->s, idx, r->now);
-}
-
-static int sched_pass(struct sim *s, size_t site, int64_t now)
-{
-	struct site_state *st = &s->sites[site];
-
-	if (s->dynamic) {
-		struct rescore r = {.s = s, .now = now};
-
-		queue_resort(&st->queue, rescore_job, &r);
-	}
-	switch (s->cfg->backfill) {
-	case BACKFILL_CONSERVATIVE:
-		return pass_conservative(s, site, now);
-	case BACKFILL_EASY:
-		return pass_easy(s, site, now, true);
-	case BACKFILL_NONE:
-		break;
-	}
-	return pass_easy(s, site, now, false);
-}
-
 /* ---- arrivals: space and time shifting ---- */
-
-/* Expected start of job idx at a site (see sim.h); -1 on ENOMEM. */
-static int64_t expected_start(
-	struct sim *s, size_t site, uint32_t idx, int64_t now)
-{
-	const struct site_state *st = &s->sites[site];
-	const struct swf_job *j;
-	size_t pos;
-	uint32_t q;
-
-	if (profile_of_site(&s->prof, st, now) < 0)
-		return -1;
-	for (pos = 0;
-		(q = queue_next(&st->queue, &pos, INT64_MAX)) != QUEUE_NONE;
-		pos++) {
-		int64_t at;
-
-		j = &s->w->jobs[q];
-		at = profile_earliest(&s->prof, j->procs, j->estimate);
-		if (profile_reserve(&s->prof, at, j->estimate, j->procs) < 0)
-			return -1;
-	}
-	j = &s->w->jobs[idx];
-	return profile_earliest(&s->prof, j->procs, j->estimate);
-}
 
 static long choose_site(struct sim *s, uint32_t idx, int64_t now)
 {
@@ -546,7 +287,7 @@ static long choose_site(struct sim *s, uint32_t idx, int64_t now)
 		start[i] = -1;
 		if (s->sites[i].procs < j->procs)
 			continue;
-		start[i] = expected_start(s, i, idx, now);
+		start[i] = backfill_expected_start(s, i, idx, now);
 		if (start[i] < 0)
 			goto error;
 		if (start[i] < earliest)
@@ -823,7 +564,7 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 			if (!s.sites[i].dirty)
 				continue;
 			s.sites[i].dirty = false;
-			if (sched_pass(&s, i, now) < 0)
+			if (backfill_pass(&s, i, now) < 0)
 				goto nomem;
 		}
 	}
