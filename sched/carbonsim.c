@@ -61,7 +61,7 @@ static void usage(FILE *fp)
 		"%g)\n"
 		"  --max-delay LIST       time shifting: durations (6h, 30m, "
 		"86400) or factors\n"
-		"                         of the requested time (2x); each "
+		"                         of the job's estimate (2x); each "
 		"is paired with a\n"
 		"                         carbon-unaware baseline\n"
 		"  --forecast KIND        oracle (default) or persistence\n"
