@@ -1,0 +1,179 @@
+/*
+ * test_profile.c: the availability profile (earliest fit, reservations)
+ * and the wait queues (static min-tree, dynamic array) on hand-made cases.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "profile.h"
+#include "queue.h"
+
+/*
+ * now = 0 with 2 free; a job of 3 procs ends at 10, one of 5 at 20: free
+ * is 2 on [0, 10), 5 on [10, 20), 10 from 20. Then [10, 25) loses 3 procs
+ * to a reservation: 2, 2, 7 on [20, 25), 10 from 25.
+ */
+static const struct fit_case {
+	int reserved; /* after the reservation */
+	int64_t procs, duration, start;
+} fit_cases[] = {
+	{0, 2, 100, 0},
+	{0, 3, 5, 10},
+	{0, 5, 10, 10},
+	{0, 5, 11, 10}, /* 5 from 10 on, 10 from 20: still fits */
+	{0, 6, 1, 20},
+	{0, 10, 1, 20},
+	{1, 3, 5, 20},
+	{1, 8, 10, 25},
+	{1, 7, 5, 20},
+	{1, 7, 6, 20}, /* 7 on [20, 25), 10 after */
+	{1, 2, 30, 0},
+	{1, 1, 1000, 0},
+};
+
+START_TEST(test_earliest)
+{
+	struct profile p = {0};
+	size_t i;
+
+	ck_assert_int_eq(profile_reset(&p, 0, 2), 0);
+	ck_assert_int_eq(profile_release(&p, 10, 3), 0);
+	ck_assert_int_eq(profile_release(&p, 20, 5), 0);
+	ck_assert_int_eq(profile_free_now(&p), 2);
+	for (i = 0; i < sizeof(fit_cases) / sizeof(fit_cases[0]); i++) {
+		const struct fit_case *c = &fit_cases[i];
+		int64_t got;
+
+		if (c->reserved && p.n == 3)
+			ck_assert_int_eq(profile_reserve(&p, 10, 15, 3), 0);
+		got = profile_earliest(&p, c->procs, c->duration);
+		ck_assert_msg(got == c->start,
+			"case %zu: %lld procs for %lld s at %lld, expected "
+			"%lld",
+			i, (long long)c->procs, (long long)c->duration,
+			(long long)got, (long long)c->start);
+	}
+	ck_assert_int_eq(p.n, 4);
+	ck_assert_int_eq(p.steps[2].t, 20);
+	ck_assert_int_eq(p.steps[2].free, 7);
+	/* A release in the past counts from now; reset reuses the memory. */
+	ck_assert_int_eq(profile_reset(&p, 100, 0), 0);
+	ck_assert_int_eq(profile_release(&p, 50, 4), 0);
+	ck_assert_int_eq(profile_free_now(&p), 4);
+	ck_assert_int_eq(p.n, 1);
+	profile_free(&p);
+	profile_free(NULL);
+}
+END_TEST
+
+/*
+ * Six jobs ranked by key: idx 3 (key 1), 0 (2), 5 (3), 1 (4, submit 0),
+ * 4 (4, submit 5), 2 (9). Procs: idx 0..5 = 4, 1, 8, 2, 6, 3.
+ */
+static const struct queue_entry entries[] = {
+	{2.0, 0, 0, 4},
+	{4.0, 0, 1, 1},
+	{9.0, 0, 2, 8},
+	{1.0, 0, 3, 2},
+	{4.0, 5, 4, 6},
+	{3.0, 0, 5, 3},
+};
+
+/* Walk the queue with limit; returns the idxs found as a digit string. */
+static void walk(const struct wait_queue *q, int64_t limit, char *out)
+{
+	size_t pos = 0;
+	uint32_t idx;
+
+	while ((idx = queue_next(q, &pos, limit)) != QUEUE_NONE) {
+		*out++ = (char)('0' + idx);
+		pos++;
+	}
+	*out = '\0';
+}
+
+static const struct walk_case {
+	int64_t limit;
+	const char *all, *after; /* before and after removing idx 5 and 3 */
+} walk_cases[] = {
+	{100, "305142", "0142"},
+	{8, "305142", "0142"},
+	{6, "30514", "014"},
+	{3, "351", "1"},
+	{1, "1", "1"},
+	{0, "", ""},
+};
+
+static double by_procs(void *arg, uint32_t idx)
+{
+	(void)arg;
+	return (double)entries[idx].procs; /* narrowest first */
+}
+
+START_TEST(test_queues)
+{
+	struct queue_entry all[6];
+	struct queue_ranks ranks;
+	struct wait_queue sq, dq;
+	char got[8];
+	size_t i, pos;
+
+	for (i = 0; i < 6; i++)
+		all[i] = entries[i];
+	ck_assert_int_eq(queue_ranks_build(&ranks, all, 6), 0);
+	ck_assert_int_eq(queue_init_static(&sq, &ranks), 0);
+	queue_init_dynamic(&dq);
+	for (i = 0; i < 6; i++) {
+		ck_assert_int_eq(queue_insert(&sq, &entries[i]), 0);
+		ck_assert_int_eq(queue_insert(&dq, &entries[i]), 0);
+	}
+	/* The dynamic queue takes the order of its last resort. */
+	queue_resort(&dq, by_procs, NULL);
+	walk(&dq, 100, got);
+	ck_assert_str_eq(got, "135042");
+	queue_free(&dq);
+
+	for (i = 0; i < sizeof(walk_cases) / sizeof(walk_cases[0]); i++) {
+		walk(&sq, walk_cases[i].limit, got);
+		ck_assert_str_eq(got, walk_cases[i].all);
+	}
+	/* Remove idx 5 (rank 2) and 3 (rank 0) as a pass would. */
+	pos = 1;
+	ck_assert_int_eq(queue_next(&sq, &pos, 3), 5);
+	ck_assert_int_eq(pos, 2);
+	queue_remove_at(&sq, pos);
+	pos = 0;
+	ck_assert_int_eq(queue_next(&sq, &pos, 100), 3);
+	queue_remove_at(&sq, pos);
+	queue_commit(&sq);
+	ck_assert_int_eq(queue_count(&sq), 4);
+	for (i = 0; i < sizeof(walk_cases) / sizeof(walk_cases[0]); i++) {
+		walk(&sq, walk_cases[i].limit, got);
+		ck_assert_str_eq(got, walk_cases[i].after);
+	}
+	queue_free(&sq);
+	queue_ranks_free(&ranks);
+}
+END_TEST
+
+static Suite *profile_suite(void)
+{
+	Suite *s = suite_create("profile");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_earliest);
+	tcase_add_test(tc, test_queues);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(profile_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
