@@ -116,14 +116,25 @@ parse_args() {
 	conf=$state/etc/slurm.conf
 }
 
-# The pid of a daemon from its pid file, if that process still runs.
+# The pid of a daemon from its pid file, if that process still runs and is
+# that program (a stale pid file must not name someone else's process).
 pid_of() {
-	local f=$state/run/$1.pid pid
+	local f=$state/run/$1.pid pid comm want
 	[ -f "$f" ] || return 1
 	pid=$(head -n1 "$f" 2>/dev/null) || return 1
 	case $pid in ''|*[!0-9]*) return 1 ;; esac
-	kill -0 "$pid" 2>/dev/null || return 1
-	echo "$pid"
+	case $1 in
+	slurmd-*) want=slurmd ;;
+	raplsim-*) want=raplsim ;;
+	mariadb) want=mariadbd ;;
+	*) want=$1 ;;
+	esac
+	{ read -r comm < "/proc/$pid/comm"; } 2>/dev/null || return 1
+	# before its exec, a daemon is still one of the launchers
+	case $comm in
+	"$want"|setsid|env|setpriv|unshare|cluster.sh) echo "$pid" ;;
+	*) return 1 ;;
+	esac
 }
 
 # stop_one NAME: SIGTERM the process of run/NAME.pid, wait up to 20 s, then
