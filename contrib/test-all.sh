@@ -1,7 +1,7 @@
 #!/bin/bash
 # The whole test suite, on a fresh Debian 12 machine, as root: set up and
 # build, unit tests (check), cppcheck, unit tests again under ASan/UBSan,
-# valgrind on the commands, end-to-end tests against a real local Slurm
+# valgrind on the commands, short fuzzing runs, end-to-end tests against a real local Slurm
 # cluster with simulated RAPL, benchmarks, and make distcheck.
 #
 # Prints one line per stage and ends with "test-all: N passed, M failed",
@@ -73,6 +73,12 @@ stage_valgrind() { tests/valgrind.sh; }
 stage_install() { make install >/dev/null; }
 stage_e2e() { tests/e2e/run.sh; }
 stage_bench() { tests/bench/run.sh; }
+# A short coverage-guided run of each parser under libFuzzer, ASan and UBSan
+# (the corpora are also replayed by make check).
+stage_fuzz() {
+	FUZZ_BUILD_DIR="$top/_build-fuzz" tests/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-60}" &&
+	tests/fuzz/run-fuzz-intensity.sh "${FUZZ_SECONDS:-60}" "$top/_build-fuzz/intensity"
+}
 stage_distcheck() { make -j"$(nproc)" distcheck >/dev/null; }
 
 run_stage setup one stage_setup
@@ -84,6 +90,7 @@ if [ ${#failed_stages[@]} -eq 0 ]; then
 	run_stage install one stage_install
 	run_stage e2e "$logdir/e2e-counts.log" env E2E_COUNTS="$logdir/e2e-counts.log" tests/e2e/run.sh
 	run_stage bench one stage_bench
+	run_stage fuzz one stage_fuzz
 	run_stage distcheck one stage_distcheck
 fi
 # The benchmark figures belong in CI's output, not only in a log file.
