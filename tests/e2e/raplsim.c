@@ -245,8 +245,8 @@ static int make_zone(struct raplsim *s, const char *dir, const char *name,
 		write_file(dir, "max_energy_range_uj", "%" PRIu64 "\n",
 			range_uj) ||
 		write_file(dir, "uevent", "%s", "") ||
-		write_constraint(dir, 0, "long_term", limit_w * 1000000 * 3 / 4,
-			999424, limit_w * 1000000))
+		write_constraint(dir, 0, "long_term", limit_w * 1000000, 999424,
+			limit_w * 1000000))
 		return -1;
 	if (kind == ZONE_PACKAGE &&
 		write_constraint(dir, 1, "short_term", limit_w * 1000000, 2440,
@@ -448,7 +448,7 @@ static int parse_opts(int argc, char **argv, struct raplsim_opts *o)
 		.pkg_range_uj = UINT64_C(8000000000),
 		.dram_min_w = 8,
 		.dram_max_w = 40,
-		.dram_limit_w = 60,
+		.dram_limit_w = 40,
 		.dram_range_uj = UINT64_C(1000000000),
 	};
 	while (rc == 0 &&
