@@ -129,7 +129,7 @@ struct sim_error {
  * Cost: static policies rank every job once (O(n log n)); a min-tree of
  * queued jobs' procs over those ranks finds the next job that fits in
  * O(log n), so EASY stays fast on an overloaded queue (10^6 lublin_256
- * jobs back to back: about 4 s). Dynamic policies re-sort the queue at
+ * jobs back to back: 1.5 s CPU). Dynamic policies re-sort the queue at
  * each pass (O(Q log Q)). Conservative rebuilds the reservations in queue
  * order at each pass until no later job could start now: O(Q * profile)
  * per pass at worst, fine for ordinary loads, slow when thousands of
