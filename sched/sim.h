@@ -114,7 +114,7 @@ struct sim_error {
  * Scheduling passes happen only at event instants, also for the dynamic
  * policies (WFP3, UNICEF), which are re-scored at each pass.
  *
- * Backfilling: EASY as in sim.c's header comment; conservative recomputes
+ * Backfilling: EASY as in backfill.c's header comment; conservative redoes
  * every queued job's reservation in queue order at each pass (reservations
  * may move earlier, "compression"), and a job starts now only if its
  * earliest slot in that profile is now, so it delays no reservation.
