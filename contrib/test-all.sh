@@ -38,7 +38,8 @@ run_stage() {
 	case "$skip" in *" $name "*) say "$name: skipped (TEST_ALL_SKIP)"; return 0;; esac
 	say "$name: running"
 	local t0=$SECONDS
-	"$@" > "$logdir/$name.log" 2>&1
+	# A subshell: a stage's cd or exported variables stay in the stage.
+	( "$@" ) > "$logdir/$name.log" 2>&1
 	rc=$?
 	if [ "$mode" = one ]; then
 		if [ $rc -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
@@ -62,9 +63,13 @@ run_stage() {
 stage_setup() { contrib/setup.sh; }
 stage_unit() { make -j"$(nproc)" check; }
 stage_cppcheck() { make cppcheck; }
+# The tree is configured in place, so the sanitizer build works on a clean
+# copy of the distributed sources.
 stage_sanitizers() {
-	rm -rf _build-san && mkdir _build-san && cd _build-san &&
-	../configure -q --disable-plugins --enable-sanitizers &&
+	rm -rf _build-san &&
+	make distdir distdir="$top/_build-san" >/dev/null &&
+	cd _build-san &&
+	./configure -q --disable-plugins --enable-sanitizers &&
 	make -j"$(nproc)" >/dev/null &&
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		make -j"$(nproc)" check
@@ -83,9 +88,9 @@ stage_distcheck() { make -j"$(nproc)" distcheck >/dev/null; }
 
 run_stage setup one stage_setup
 if [ ${#failed_stages[@]} -eq 0 ]; then
-	run_stage unit tests/test-suite.log stage_unit
+	run_stage unit "$top/tests/test-suite.log" stage_unit
 	run_stage cppcheck one stage_cppcheck
-	run_stage sanitizers _build-san/tests/test-suite.log stage_sanitizers
+	run_stage sanitizers "$top/_build-san/tests/test-suite.log" stage_sanitizers
 	run_stage valgrind one stage_valgrind
 	run_stage install one stage_install
 	run_stage e2e "$logdir/e2e-counts.log" env E2E_COUNTS="$logdir/e2e-counts.log" tests/e2e/run.sh

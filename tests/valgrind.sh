@@ -23,13 +23,18 @@ printf '; MaxProcs: 4\n1 0 -1 10 1 -1 -1 1 10 -1 1 1 -1 -1 -1 -1 -1 -1\n2 5 -1 1
 
 passed=0
 failed=0
-# vg NAME EXPECTED-EXIT ARGS...
+# vg NAME EXPECTED-EXIT ARGS...: carbonsim; vg_prog does any program.
 vg() {
-	name=$1 want=$2
-	shift 2
+	vg_prog "$bin" "$@"
+}
+
+# vg_prog PROGRAM NAME EXPECTED-EXIT ARGS...
+vg_prog() {
+	prog=$1 name=$2 want=$3
+	shift 3
 	valgrind -q --error-exitcode=101 --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect \
-		--log-file="$tmp/vg.log" "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+		--log-file="$tmp/vg.log" "$prog" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	if [ $rc -eq "$want" ] && [ ! -s "$tmp/vg.log" ]; then
 		passed=$((passed + 1))
@@ -55,6 +60,16 @@ vg "two sites, windows, conservative" 0 --policy f2 --backfill conservative \
 vg "malformed trace" 1 "$tmp/bad.swf"
 vg "bad option" 2 --policy nope "$tmp/lublin500.swf"
 vg "unwritable output" 1 --json "$tmp/nodir/o.json" "$tmp/lublin500.swf"
+
+# The RAPL simulator (a test tool, but it runs for minutes beside slurmd).
+raplsim=${RAPLSIM:-$(dirname "$bin")/../tests/e2e/raplsim}
+if [ -x "$raplsim" ]; then
+	vg_prog "$raplsim" "raplsim for 2 s" 0 --root "$tmp/powercap" \
+		--truth "$tmp/truth" --duration 2
+else
+	failed=$((failed + 1))
+	echo "not ok - raplsim: no binary at $raplsim"
+fi
 
 echo "valgrind.sh: $passed passed, $failed failed"
 [ $failed -eq 0 ]
