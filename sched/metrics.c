@@ -60,39 +60,9 @@ void metrics_windows_free(struct metrics_windows *out)
 	memset(out, 0, sizeof(*out));
 }
 
-static int by_arrival(const void *pa, const void *pb, const struct workload *w)
-{
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-
-	if (w->jobs[a].submit != w->jobs[b].submit)
-		return w->jobs[a].submit < w->jobs[b].submit ? -1 : 1;
-	return a < b ? -1 : a > b;
-}
-
-/* Stable insertion-merge sort of indices by arrival (no global context). */
-static void sort_indices(
-	size_t *a, size_t *tmp, size_t n, const struct workload *w)
-{
-	size_t mid = n / 2, i = 0, j = mid, k = 0;
-
-	if (n < 2)
-		return;
-	sort_indices(a, tmp, mid, w);
-	sort_indices(a + mid, tmp, n - mid, w);
-	if (by_arrival(&a[mid - 1], &a[mid], w) <= 0)
-		return;
-	while (i < mid && j < n)
-		tmp[k++] = by_arrival(&a[j], &a[i], w) < 0 ? a[j++] : a[i++];
-	while (i < mid)
-		tmp[k++] = a[i++];
-	while (j < n)
-		tmp[k++] = a[j++];
-	memcpy(a, tmp, n * sizeof(*a));
-}
-
 /* Replay jobs order[0..n) as one window; fill win. 0 or -1. */
 static int run_window(const struct workload *w, const struct sim_config *cfg,
-	const struct metrics_protocol *p, const size_t *order, size_t n,
+	const struct metrics_protocol *p, const uint32_t *order, size_t n,
 	struct metrics_window *win, struct sim_error *err)
 {
 	struct workload sub = {0};
@@ -142,7 +112,8 @@ int metrics_windows_run(const struct workload *w, const struct sim_config *cfg,
 	const struct metrics_protocol *p, struct metrics_windows *out,
 	struct sim_error *err)
 {
-	size_t *order = NULL, *tmp = NULL, pos = 0, end, i, nwin = 0, cap = 0;
+	uint32_t *order = NULL;
+	size_t pos = 0, end, i, nwin = 0, cap = 0;
 	struct metrics_window *grown;
 	double sum_wait = 0.0, sum_bsld = 0.0, busy = 0.0, area = 0.0;
 	size_t counted = 0, with_jobs = 0;
@@ -155,12 +126,8 @@ int metrics_windows_run(const struct workload *w, const struct sim_config *cfg,
 	if (!w->njobs)
 		return 0;
 	order = malloc(w->njobs * sizeof(*order));
-	tmp = malloc(w->njobs * sizeof(*tmp));
-	if (!order || !tmp)
+	if (!order || workload_arrival_order(w, order) < 0)
 		goto nomem;
-	for (i = 0; i < w->njobs; i++)
-		order[i] = i;
-	sort_indices(order, tmp, w->njobs, w);
 
 	while (pos < w->njobs) {
 		start = w->jobs[order[pos]].submit;
@@ -212,7 +179,6 @@ int metrics_windows_run(const struct workload *w, const struct sim_config *cfg,
 	if (with_jobs)
 		out->mean_avg_bsld /= (double)with_jobs;
 	free(order);
-	free(tmp);
 	return 0;
 
 nomem:
@@ -220,7 +186,6 @@ nomem:
 		snprintf(err->text, sizeof(err->text), "out of memory");
 error:
 	free(order);
-	free(tmp);
 	metrics_windows_free(out);
 	return -1;
 }

@@ -156,12 +156,31 @@ static int build_ranks(struct sim *s)
 
 /* ---- running set ---- */
 
+/* First position in the running set not before (exp_end, idx). */
+static size_t run_lower_bound(
+	const struct site_state *st, int64_t exp_end, uint32_t idx)
+{
+	size_t lo = 0, hi = st->nrun;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->run[mid].exp_end < exp_end ||
+			(st->run[mid].exp_end == exp_end &&
+				st->run[mid].idx < idx))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int run_insert(
 	struct site_state *st, int64_t exp_end, int32_t procs, uint32_t idx)
 {
 	struct run e = {.exp_end = exp_end, .procs = procs, .idx = idx};
 	struct run *grown;
-	size_t lo = 0, hi = st->nrun;
+	size_t lo;
 
 	if (st->nrun == st->runcap) {
 		size_t cap = st->runcap ? st->runcap * 2 : 64;
@@ -172,16 +191,7 @@ static int run_insert(
 		st->run = grown;
 		st->runcap = cap;
 	}
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (st->run[mid].exp_end < exp_end ||
-			(st->run[mid].exp_end == exp_end &&
-				st->run[mid].idx < idx))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = run_lower_bound(st, exp_end, idx);
 	memmove(&st->run[lo + 1], &st->run[lo], (st->nrun - lo) * sizeof(e));
 	st->run[lo] = e;
 	st->nrun++;
@@ -190,18 +200,8 @@ static int run_insert(
 
 static void run_remove(struct site_state *st, int64_t exp_end, uint32_t idx)
 {
-	size_t lo = 0, hi = st->nrun;
+	size_t lo = run_lower_bound(st, exp_end, idx);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (st->run[mid].exp_end < exp_end ||
-			(st->run[mid].exp_end == exp_end &&
-				st->run[mid].idx < idx))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo < st->nrun && st->run[lo].idx == idx) {
 		memmove(&st->run[lo], &st->run[lo + 1],
 			(st->nrun - lo - 1) * sizeof(st->run[0]));
@@ -372,38 +372,6 @@ static int arrive(struct sim *s, uint32_t idx, int64_t now)
 
 /* ---- the replay ---- */
 
-static int arrival_cmp(const void *pa, const void *pb, const void *ctx)
-{
-	const struct swf_job *jobs = ctx;
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-
-	if (jobs[a].submit != jobs[b].submit)
-		return jobs[a].submit < jobs[b].submit ? -1 : 1;
-	return a < b ? -1 : a > b;
-}
-
-/* Arrival order: (submit, trace index). Merge sort, stable, no globals. */
-static void sort_arrivals(
-	uint32_t *a, uint32_t *tmp, size_t n, const struct swf_job *jobs)
-{
-	size_t mid = n / 2, i = 0, j = mid, k = 0;
-
-	if (n < 2)
-		return;
-	sort_arrivals(a, tmp, mid, jobs);
-	sort_arrivals(a + mid, tmp, n - mid, jobs);
-	if (arrival_cmp(&a[mid - 1], &a[mid], jobs) <= 0)
-		return;
-	while (i < mid && j < n)
-		tmp[k++] =
-			arrival_cmp(&a[j], &a[i], jobs) < 0 ? a[j++] : a[i++];
-	while (i < mid)
-		tmp[k++] = a[i++];
-	while (j < n)
-		tmp[k++] = a[j++];
-	memcpy(a, tmp, n * sizeof(*a));
-}
-
 static int check_config(const struct workload *w, const struct sim_config *cfg,
 	struct sim_error *err)
 {
@@ -478,7 +446,7 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 	struct sim_result *res, struct sim_error *err)
 {
 	struct sim s = {.w = w, .cfg = cfg, .res = res};
-	uint32_t *order = NULL, *tmp = NULL;
+	uint32_t *order = NULL;
 	int64_t now, last, next;
 	size_t i, next_arrival = 0, n = w ? w->njobs : 0;
 	struct hent e;
@@ -501,17 +469,13 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 	res->njobs = n;
 	res->jobs = calloc(n, sizeof(*res->jobs));
 	order = malloc(n * sizeof(*order));
-	tmp = malloc(n * sizeof(*tmp));
 	s.sites = calloc(cfg->nsites, sizeof(*s.sites));
-	if (!res->jobs || !order || !tmp || !s.sites)
+	if (!res->jobs || !order || !s.sites)
 		goto nomem;
 	for (i = 0; i < cfg->nsites; i++)
 		s.sites[i].procs = s.sites[i].free = cfg->sites[i].procs;
-	for (i = 0; i < n; i++)
-		order[i] = (uint32_t)i;
-	sort_arrivals(order, tmp, n, w->jobs);
-	free(tmp);
-	tmp = NULL;
+	if (workload_arrival_order(w, order) < 0)
+		goto nomem;
 	s.origin = w->jobs[order[0]].submit;
 	res->first_submit = s.origin;
 	last = s.origin;
@@ -590,7 +554,6 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 nomem:
 	sim_errorf(err, "out of memory");
 	free(order);
-	free(tmp);
 	sim_state_free(&s);
 	sim_result_free(res);
 	return -1;

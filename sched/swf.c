@@ -73,6 +73,52 @@ static void workload_init(struct workload *w)
 	w->header.unix_start_time = -1;
 }
 
+/* Arrival order is (submit, trace index); a stable merge sort of indices. */
+static int arrival_cmp(const struct swf_job *jobs, uint32_t a, uint32_t b)
+{
+	if (jobs[a].submit != jobs[b].submit)
+		return jobs[a].submit < jobs[b].submit ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+static void sort_arrivals(uint32_t *a, uint32_t *tmp, size_t n,
+	const struct swf_job *jobs)
+{
+	size_t mid = n / 2, i = 0, j = mid, k = 0;
+
+	if (n < 2)
+		return;
+	sort_arrivals(a, tmp, mid, jobs);
+	sort_arrivals(a + mid, tmp, n - mid, jobs);
+	if (arrival_cmp(jobs, a[mid - 1], a[mid]) <= 0)
+		return;
+	while (i < mid && j < n)
+		tmp[k++] = arrival_cmp(jobs, a[j], a[i]) < 0 ? a[j++] : a[i++];
+	while (i < mid)
+		tmp[k++] = a[i++];
+	while (j < n)
+		tmp[k++] = a[j++];
+	memcpy(a, tmp, n * sizeof(*a));
+}
+
+int workload_arrival_order(const struct workload *w, uint32_t *order)
+{
+	uint32_t *tmp;
+	size_t i;
+
+	if (w->njobs > UINT32_MAX) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	if (!(tmp = malloc((w->njobs ? w->njobs : 1) * sizeof(*tmp))))
+		return -1;
+	for (i = 0; i < w->njobs; i++)
+		order[i] = (uint32_t)i;
+	sort_arrivals(order, tmp, w->njobs, w->jobs);
+	free(tmp);
+	return 0;
+}
+
 void workload_free(struct workload *w)
 {
 	if (!w)

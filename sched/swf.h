@@ -78,6 +78,13 @@ int swf_parse_buffer(const char *name, const char *buf, size_t len,
 	const struct swf_options *opt, struct workload *w,
 	struct swf_error *err);
 
+/*
+ * Fill order[0..w->njobs) with job indices in arrival order: by submit
+ * time, then trace order (a stable sort). order is the caller's. Returns 0,
+ * or -1 with errno ENOMEM, or EOVERFLOW when there are 2^32 jobs or more.
+ */
+int workload_arrival_order(const struct workload *w, uint32_t *order);
+
 /* Release a workload's contents; accepts an empty or NULL workload. */
 void workload_free(struct workload *w);
 
