@@ -67,7 +67,9 @@ stage_cppcheck() { make cppcheck; }
 # copy of the distributed sources.
 stage_sanitizers() {
 	rm -rf _build-san &&
-	make distdir distdir="$top/_build-san" >/dev/null &&
+	rm -rf slurm-carbon-[0-9]* &&
+	make distdir >/dev/null &&
+	mv slurm-carbon-[0-9]* _build-san &&
 	cd _build-san &&
 	./configure -q --disable-plugins --enable-sanitizers &&
 	make -j"$(nproc)" >/dev/null &&
