@@ -227,6 +227,11 @@ static void print_header(const struct state *st, const struct report *rep)
 			wraps ? " (the trace reaches past it: intensity "
 				"repeats cyclically)"
 			      : "");
+		if (intensity_series_gaps(s))
+			printf("          %zu gap(s) in the series, %zu sample(s) "
+			       "filled by linear interpolation\n",
+				intensity_series_gaps(s),
+				intensity_series_filled(s));
 	}
 	if (opt->ndelays > 0) {
 		printf("shifting  max delay");

@@ -236,6 +236,12 @@ print(len(w), sum(x["jobs"] for x in w), m["jobs"],
       abs(mean - r["window_mean_ave_bsld"]) < 1e-6)')
 if [ "$got" = "6 9904 9904 True True" ]; then ok "windows add up: $got"; else not_ok "windows add up" "got '$got', want '6 9904 9904 True True'"; fi
 
+# A series with a 3 h hole in hourly samples: the site line says it was
+# filled (one gap, samples at 03:00 and 04:00 interpolated).
+printf 'Time,Carbon Intensity\n2020-01-01 00:00:00,100\n2020-01-01 01:00:00,100\n2020-01-01 02:00:00,100\n2020-01-01 05:00:00,400\n2020-01-01 06:00:00,400\n2020-01-01 07:00:00,400\n' >gap.csv
+run "series with a gap" 0 --carbon gap.csv tiny.swf
+if grep -q "1 gap(s) in the series, 2 sample(s) filled by linear interpolation" out; then ok "gap reported on the site line"; else not_ok "gap reported" "$(grep -A1 '^site' out)"; fi
+
 # --- errors -------------------------------------------------------------------
 printf '; MaxProcs: 4\n1 0 -1 10 1 -1 -1 1 10 -1 1 1 -1 -1 -1 -1 -1 -1\n2 5 -1 10\n' >bad.swf
 run "malformed line" 1 bad.swf
