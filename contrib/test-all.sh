@@ -63,13 +63,16 @@ run_stage() {
 stage_setup() { contrib/setup.sh; }
 stage_unit() { make -j"$(nproc)" check; }
 stage_cppcheck() { make cppcheck; }
-# The tree is configured in place, so the sanitizer build works on a clean
-# copy of the distributed sources.
-stage_sanitizers() {
-	rm -rf _build-san &&
-	rm -rf slurm-carbon-[0-9]* &&
+# The tree is configured in place, so builds with other flags work on a
+# clean copy of the distributed sources: copy_sources DIR.
+copy_sources() {
+	rm -rf "$1" slurm-carbon-[0-9]* &&
 	make distdir >/dev/null &&
-	mv slurm-carbon-[0-9]* _build-san &&
+	mkdir -p "$(dirname "$1")" &&
+	mv slurm-carbon-[0-9]* "$1"
+}
+stage_sanitizers() {
+	copy_sources _build-san &&
 	cd _build-san &&
 	./configure -q --disable-plugins --enable-sanitizers &&
 	make -j"$(nproc)" >/dev/null &&
@@ -78,13 +81,16 @@ stage_sanitizers() {
 }
 stage_valgrind() { tests/valgrind.sh; }
 stage_install() { make install >/dev/null; }
-stage_e2e() { tests/e2e/run.sh; }
 stage_bench() { tests/bench/run.sh; }
 # A short coverage-guided run of each parser under libFuzzer, ASan and UBSan
 # (the corpora are also replayed by make check).
 stage_fuzz() {
-	FUZZ_BUILD_DIR="$top/_build-fuzz" tests/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-60}" &&
-	tests/fuzz/run-fuzz-intensity.sh "${FUZZ_SECONDS:-60}" "$top/_build-fuzz/intensity"
+	rm -rf _build-fuzz &&
+	copy_sources _build-fuzz/src &&
+	FUZZ_BUILD_DIR="$top/_build-fuzz/swf" \
+		_build-fuzz/src/tests/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-60}" &&
+	_build-fuzz/src/tests/fuzz/run-fuzz-intensity.sh "${FUZZ_SECONDS:-60}" \
+		"$top/_build-fuzz/intensity"
 }
 stage_distcheck() { make -j"$(nproc)" distcheck >/dev/null; }
 
