@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "carbon.h"
 #include "experiment.h"
 #include "intensity.h"
 #include "metrics.h"
@@ -91,44 +90,6 @@ int64_t experiment_epoch(const struct experiment *x, const char **source)
 	return start;
 }
 
-/*
- * Carbon of a result replayed with carbon-blind placement (sites without
- * series): jobs and idle processors, interval by interval, as sim_run
- * does. map[k] is the workload index of res->jobs[k] (NULL: k itself).
- */
-static void account_carbon(struct sim_result *res, const struct workload *w,
-	const size_t *map, const struct sim_site *sites, size_t nsites,
-	const struct sim_config *cfg)
-{
-	const struct power_model *pm = &cfg->power;
-	int64_t epoch = cfg->carbon_epoch;
-	double idle = 0.0;
-
-	res->co2e_g = 0.0;
-	for (size_t k = 0; k < res->njobs; k++) {
-		struct sim_job_result *r = &res->jobs[k];
-		const struct swf_job *job = &w->jobs[map ? map[k] : k];
-		const struct intensity_series *ci = sites[r->site].ci;
-		double watts = job->procs * pm->watts_busy * pm->pue;
-
-		r->co2e_g = carbon_grams(
-			ci, watts, epoch + r->start, epoch + r->end);
-		res->co2e_g += r->co2e_g;
-		/* Idle carbon: all processors, less the busy ones. */
-		idle -= carbon_grams(ci, job->procs * pm->watts_idle * pm->pue,
-			epoch + r->start, epoch + r->end);
-	}
-	for (size_t i = 0; i < nsites; i++)
-		idle += carbon_grams(sites[i].ci,
-			sites[i].procs * pm->watts_idle * pm->pue,
-			epoch + res->first_submit,
-			epoch + res->first_submit + res->makespan);
-	if (pm->watts_idle <= 0.0)
-		idle = 0.0;
-	res->idle_co2e_g = idle;
-	res->co2e_g += idle;
-}
-
 static void fill_metrics(struct report_metrics *rm, const struct metrics *m,
 	const struct sim_result *res)
 {
@@ -198,7 +159,6 @@ int experiment_run(const struct experiment *x, struct report_run *run,
 	struct sim_error *err)
 {
 	const struct options *opt = x->opt;
-	struct sim_site *blind = NULL;
 	struct sim_config cfg = {
 		.policy = run->policy,
 		.backfill = run->backfill,
@@ -222,23 +182,8 @@ int experiment_run(const struct experiment *x, struct report_run *run,
 		cfg.shift.max_delay = run->delay->seconds;
 		cfg.shift.max_delay_factor = run->delay->factor;
 	}
-	/*
-	 * Carbon-unaware placement: sites without series score only by
-	 * wait, and a zero max wait keeps the earliest start (ties: the
-	 * first site); the carbon is charged afterwards (account_carbon).
-	 */
-	if (run->baseline && x->nsites > 1) {
-		blind = calloc(x->nsites, sizeof(*blind));
-		if (blind == NULL)
-			goto nomem;
-		for (size_t s = 0; s < x->nsites; s++) {
-			blind[s] = x->sites[s];
-			blind[s].ci = NULL;
-		}
-		cfg.sites = blind;
-		cfg.space.wait_weight = 0.0;
-		cfg.space.max_wait = 0;
-	}
+	/* The baseline of space shifting places jobs blind to carbon. */
+	cfg.space.carbon_unaware = run->baseline && x->nsites > 1;
 
 	if (opt->windows) {
 		struct metrics_protocol p = {
@@ -246,29 +191,19 @@ int experiment_run(const struct experiment *x, struct report_run *run,
 
 		if (metrics_windows_run(x->w, &cfg, &p, &mw, err) < 0)
 			goto error;
-		if (blind != NULL)
-			for (size_t k = 0; k < mw.nwindows; k++)
-				account_carbon(&mw.windows[k].res, x->w,
-					mw.windows[k].jobs, x->sites, x->nsites,
-					&cfg);
 		if (merge_windows(run, &mw, x->w) < 0)
 			goto nomem;
 		metrics_windows_free(&mw);
 	} else {
 		if (sim_run(x->w, &cfg, &run->res, err) < 0)
 			goto error;
-		if (blind != NULL)
-			account_carbon(&run->res, x->w, NULL, x->sites,
-				x->nsites, &cfg);
 		metrics_compute(x->w, &run->res, NULL, &m);
 		fill_metrics(&run->m, &m, &run->res);
 	}
-	free(blind);
 	return 0;
 nomem:
 	snprintf(err->text, sizeof(err->text), "out of memory");
 error:
 	metrics_windows_free(&mw);
-	free(blind);
 	return -1;
 }

@@ -299,14 +299,21 @@ static long choose_site(struct sim *s, uint32_t idx, int64_t now)
 			(start[i] != earliest &&
 				start[i] - earliest > cfg->space.max_wait))
 			continue;
-		integral = 0.0;
-		if (cfg->sites[i].ci)
-			integral = shift_forecast_integral(cfg->sites[i].ci,
-				cfg->shift.forecast, cfg->carbon_epoch + now,
-				cfg->carbon_epoch + start[i],
-				cfg->carbon_epoch + start[i] + j->estimate);
-		score = watts * integral / CARBON_J_PER_KWH +
-			cfg->space.wait_weight * (double)(start[i] - now);
+		if (cfg->space.carbon_unaware) {
+			score = (double)(start[i] - now);
+		} else {
+			integral = 0.0;
+			if (cfg->sites[i].ci)
+				integral = shift_forecast_integral(
+					cfg->sites[i].ci, cfg->shift.forecast,
+					cfg->carbon_epoch + now,
+					cfg->carbon_epoch + start[i],
+					cfg->carbon_epoch + start[i] +
+						j->estimate);
+			score = watts * integral / CARBON_J_PER_KWH +
+				cfg->space.wait_weight *
+					(double)(start[i] - now);
+		}
 		if (best < 0 || score < best_score) {
 			best = (long)i;
 			best_score = score;

@@ -63,6 +63,12 @@ struct time_shift {
 struct space_shift {
 	double wait_weight;	/* grams CO2e one second of wait is worth */
 	int64_t max_wait;
+	/*
+	 * Carbon-unaware placement, the baseline of space shifting: each job
+	 * goes to the site where it is expected to start first (ties: the
+	 * first site); carbon is still accounted.
+	 */
+	int carbon_unaware;
 };
 
 struct sim_config {
