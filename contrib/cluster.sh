@@ -16,7 +16,7 @@
 #   -d, --state DIR      all state: config, logs, spool, database, munge key,
 #                        pid files, simulator truth logs
 #                        [$CLUSTER_STATE or /tmp/slurm-carbon-cluster]
-#   -n, --nodes N        slurmd nodes cn1..cnN, ports 17001.. [2]
+#   -n, --nodes N        slurmd nodes cn1..cnN [2]
 #   -c, --cpus N         CPUs per node (SlurmdParameters=config_overrides) [4]
 #   -e, --energy NAME    AcctGatherEnergyType: powercap or none [powercap]
 #   -f, --node-freq S    AcctGatherNodeFreq [5]
@@ -31,10 +31,20 @@
 #                        in this tree]
 #       --raplsim-args A extra raplsim arguments (one string, split on spaces)
 #       --acct-gather-conf FILE  copied to STATE/etc/acct_gather.conf
+#       --slurm-conf FILE  lines appended to the generated slurm.conf (a
+#                        later line overrides an earlier one: priority,
+#                        partitions, PrologFlags, plugins)
+#       --carbon-conf FILE copied to STATE/etc/carbon.conf (next to
+#                        slurm.conf, where the carbon plugins look for it)
+#   -p, --port-base N    slurmctld N, MariaDB N+1, slurmdbd N+2, slurmd N+10..
+#                        [a free block of ports found at start]
+#       --plugin-dir DIR load plugins from DIR first (PluginDir=DIR:Slurm's
+#                        own), so a test cluster needs no make install
 #       --keep           stop leaves the state directory (logs) in place
 #
-# Ports: slurmctld 6817, MariaDB 6818 (127.0.0.1 only), slurmdbd 6819,
-# slurmd 17001+. Clients find the cluster through SLURM_CONF=STATE/etc/slurm.conf.
+# Ports are on 127.0.0.1; the chosen base is kept in STATE/etc/ports, so two
+# clusters with different state directories never collide. Clients find a
+# cluster through SLURM_CONF=STATE/etc/slurm.conf.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,9 +59,12 @@ seed=1
 raplsim=${RAPLSIM:-}
 raplsim_args=
 acct_gather_conf=
+slurm_conf_extra=
+carbon_conf=
+port_base=
+plugin_dir=
 keep=
 cluster_name=carbon
-db_port=6818
 
 cleanup_on_exit=
 
@@ -96,6 +109,10 @@ parse_args() {
 		--raplsim) raplsim=$2; shift ;;
 		--raplsim-args) raplsim_args=$2; shift ;;
 		--acct-gather-conf) acct_gather_conf=$2; shift ;;
+		--slurm-conf) slurm_conf_extra=$2; shift ;;
+		--carbon-conf) carbon_conf=$2; shift ;;
+		-p|--port-base) port_base=$2; shift ;;
+		--plugin-dir) plugin_dir=$2; shift ;;
 		--keep) keep=1 ;;
 		-h|--help) usage; exit 0 ;;
 		--) shift; break ;;
@@ -112,8 +129,67 @@ parse_args() {
 	case $energy in powercap|none) ;; *) die "--energy: powercap or none, not '$energy'" ;; esac
 	case $rapl in sim|empty|host) ;; *) die "--rapl: sim, empty or host, not '$rapl'" ;; esac
 	[ "$nodes" -le 64 ] || die "--nodes: at most 64"
+	case $port_base in
+	'') ;;
+	*[!0-9]*) die "--port-base: a number, not '$port_base'" ;;
+	*) [ "$port_base" -ge 1024 ] && [ "$port_base" -le 65400 ] ||
+		die "--port-base: between 1024 and 65400, not $port_base" ;;
+	esac
 	case $state in /*) ;; *) state=$PWD/$state ;; esac
 	conf=$state/etc/slurm.conf
+	local f
+	for f in "$slurm_conf_extra" "$carbon_conf" "$acct_gather_conf"; do
+		[ -z "$f" ] || [ -r "$f" ] || die "$f: no such readable file"
+	done
+	if [ -n "$plugin_dir" ]; then
+		[ -d "$plugin_dir" ] || die "--plugin-dir $plugin_dir: no such directory"
+		plugin_dir=$(cd "$plugin_dir" && pwd)
+	fi
+}
+
+# TCP ports something listens on, from /proc/net/tcp{,6} (state 0A).
+listening_ports() {
+	local hex
+	for hex in $(awk '$4 == "0A" { sub(/.*:/, "", $2); print $2 }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+		echo $((16#$hex))
+	done | sort -un
+}
+
+# ports_free BASE: true when none of BASE..BASE+10+nodes is in use.
+ports_free() {
+	local base=$1 used p
+	used=$(listening_ports)
+	for ((p = base; p <= base + 10 + nodes; p++)); do
+		grep -qx "$p" <<< "$used" && return 1
+	done
+	return 0
+}
+
+# The port base: --port-base, else a free block of 80 ports between 20000
+# and 59999, starting from a hash of the state directory so that different
+# directories usually get different blocks on the first try.
+choose_ports() {
+	local start i base
+	if [ -n "$port_base" ]; then
+		ports_free "$port_base" ||
+			die "--port-base $port_base: a port in $port_base..$((port_base + 10 + nodes)) is in use"
+	else
+		start=$(( $(printf '%s' "$state" | cksum | cut -d' ' -f1) % 500 ))
+		for ((i = 0; i < 500; i++)); do
+			base=$((20000 + ((start + i) % 500) * 80))
+			if ports_free "$base"; then
+				port_base=$base
+				break
+			fi
+		done
+		[ -n "$port_base" ] || die "no free block of ports between 20000 and 59999"
+	fi
+	ctld_port=$port_base
+	db_port=$((port_base + 1))
+	dbd_port=$((port_base + 2))
+	slurmd_port=$((port_base + 10))
+	echo "$port_base" > "$state/etc/ports"
 }
 
 # The pid of a daemon from its pid file, if that process still runs and is
@@ -132,9 +208,19 @@ pid_of() {
 	{ read -r comm < "/proc/$pid/comm"; } 2>/dev/null || return 1
 	# before its exec, a daemon is still one of the launchers
 	case $comm in
-	"$want"|setsid|env|setpriv|unshare|cluster.sh) echo "$pid" ;;
+	"$want"|setsid|env|setpriv|unshare|cluster.sh) ;;
 	*) return 1 ;;
 	esac
+	# and it is ours: its command line or environment names this state
+	# directory (another cluster's daemon of the same name may have been
+	# given a recycled pid)
+	if tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$state/" ||
+		tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null |
+		grep -qxF "SLURM_CONF=$conf"; then
+		echo "$pid"
+		return 0
+	fi
+	return 1
 }
 
 # stop_one NAME: SIGTERM the process of run/NAME.pid, wait up to 20 s, then
@@ -232,12 +318,12 @@ find_raplsim() {
 write_config() {
 	local host i last
 	host=$(hostname -s)
-	last=$((17000 + nodes))
+	last=$((slurmd_port + nodes - 1))
 	cat > "$conf" <<EOF
 # Generated by slurm-carbon contrib/cluster.sh: a local test cluster.
 ClusterName=$cluster_name
 SlurmctldHost=$host(127.0.0.1)
-SlurmctldPort=6817
+SlurmctldPort=$ctld_port
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -269,7 +355,7 @@ KillWait=5
 MinJobAge=300
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=127.0.0.1
-AccountingStoragePort=6819
+AccountingStoragePort=$dbd_port
 AccountingStoragePass=socket=$state/munge/munge.socket
 AccountingStorageTRES=energy
 JobAcctGatherType=jobacct_gather/linux
@@ -277,7 +363,7 @@ JobAcctGatherFrequency=task=$jobacct_freq,energy=$jobacct_freq
 AcctGatherEnergyType=acct_gather_energy/$energy
 AcctGatherNodeFreq=$node_freq
 JobCompType=jobcomp/none
-NodeName=cn[1-$nodes] NodeHostname=$host NodeAddr=127.0.0.1 Port=17001-$last CPUs=$cpus RealMemory=1000 State=UNKNOWN
+NodeName=cn[1-$nodes] NodeHostname=$host NodeAddr=127.0.0.1 Port=$slurmd_port-$last CPUs=$cpus RealMemory=1000 State=UNKNOWN
 PartitionName=main Nodes=cn[1-$nodes] Default=YES MaxTime=INFINITE State=UP
 EOF
 	cat > "$state/etc/slurmdbd.conf" <<EOF
@@ -286,7 +372,7 @@ AuthType=auth/munge
 AuthInfo=socket=$state/munge/munge.socket
 DbdAddr=127.0.0.1
 DbdHost=localhost
-DbdPort=6819
+DbdPort=$dbd_port
 SlurmUser=root
 LogFile=$state/log/slurmdbd.log
 PidFile=$state/run/daemon/slurmdbd.pid
@@ -299,12 +385,30 @@ StoragePass=slurm-carbon
 StorageLoc=slurm_acct_db
 EOF
 	chmod 600 "$state/etc/slurmdbd.conf"
+	if [ -n "$plugin_dir" ]; then
+		echo "PluginDir=$plugin_dir:$(slurm_plugin_dir)" >> "$conf"
+	fi
+	if [ -n "$slurm_conf_extra" ]; then
+		{ echo "# from $slurm_conf_extra"; cat "$slurm_conf_extra"; } >> "$conf"
+	fi
+	if [ -n "$carbon_conf" ]; then
+		cp "$carbon_conf" "$state/etc/carbon.conf"
+	fi
 	if [ -n "$acct_gather_conf" ]; then
 		cp "$acct_gather_conf" "$state/etc/acct_gather.conf"
 	fi
 	for ((i = 1; i <= nodes; i++)); do
 		mkdir -p "$state/spool/cn$i"
 	done
+}
+
+# Slurm's own plugin directory (where acct_gather_energy_none.so is).
+slurm_plugin_dir() {
+	local d
+	for d in /usr/lib/x86_64-linux-gnu/slurm-wlm /usr/lib64/slurm /usr/lib/slurm; do
+		[ -f "$d/acct_gather_energy_none.so" ] && { echo "$d"; return 0; }
+	done
+	die "cannot find Slurm's plugin directory (no acct_gather_energy_none.so)"
 }
 
 start_munged() {
@@ -445,6 +549,7 @@ do_start() {
 	# On any failure from here, stop what was started and clean up.
 	cleanup_on_exit=1
 	export SLURM_CONF=$conf
+	choose_ports
 	write_config
 	log "starting munged, MariaDB, slurmdbd, slurmctld and $nodes node(s) in $state"
 	start_munged
@@ -453,7 +558,7 @@ do_start() {
 	start_slurmctld
 	start_nodes
 	[ "$cmd" = run ] || cleanup_on_exit=
-	log "up: $nodes node(s), energy $energy, rapl $rapl; SLURM_CONF=$conf"
+	log "up: $nodes node(s), energy $energy, rapl $rapl, ports $port_base..; SLURM_CONF=$conf"
 }
 
 do_stop() {

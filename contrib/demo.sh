@@ -1,6 +1,6 @@
 #!/bin/bash
 # The main job on a fresh Debian 12 machine, as root: set up and build
-# (contrib/setup.sh), install the plugins, start a local Slurm cluster whose
+# (contrib/setup.sh), stage the plugins in a private directory, start a local Slurm cluster whose
 # nodes read simulated RAPL (raplsim), run a few jobs, show their energy in
 # sacct next to the simulator's ground truth, stop the cluster; then replay
 # the bundled SWF trace with carbonsim.
@@ -21,15 +21,16 @@ if [ -z "${DEMO_NO_SETUP:-}" ]; then
 	say "setting up and building (contrib/setup.sh)"
 	contrib/setup.sh
 fi
-say "installing the plugins (make install)"
-make install >/dev/null || die "make install failed"
+say "staging the plugins in $top/_plugins (the demo cluster loads them from there)"
+make stage-plugins >/dev/null || die "make stage-plugins failed"
 [ -x tests/e2e/raplsim ] || make -C tests e2e/raplsim >/dev/null ||
 	die "cannot build tests/e2e/raplsim"
 
 say "starting a 2-node cluster with simulated RAPL in $state"
 stop_cluster() { contrib/cluster.sh --state "$state" stop >/dev/null 2>&1 || true; }
 trap stop_cluster EXIT
-contrib/cluster.sh --state "$state" --nodes 2 --energy powercap --rapl sim \
+contrib/cluster.sh --state "$state" --plugin-dir "$top/_plugins" \
+	--nodes 2 --energy powercap --rapl sim \
 	--raplsim "$top/tests/e2e/raplsim" start
 export SLURM_CONF=$state/etc/slurm.conf
 mkdir -p "$state/out"

@@ -10,10 +10,15 @@
 #   RAPLSIM         the raplsim program [TOP/tests/e2e/raplsim, or
 #                   E2E_BUILDDIR/tests/e2e/raplsim for a VPATH build]
 #   E2E_KEEP=1      keep every test's logs, not only a failed one's
+#   E2E_PLUGIN_DIR  the project's plugins, loaded by the test clusters
+#                   through PluginDir [TOP/_plugins, made by
+#                   make stage-plugins; E2E_BUILDDIR/_plugins for VPATH]
+# Clusters find a free block of ports themselves (cluster.sh), so tests of
+# two checkouts can run on one host at once.
 
 e2e_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 e2e_cluster=$e2e_top/contrib/cluster.sh
-e2e_plugin_dir=/usr/lib/x86_64-linux-gnu/slurm-wlm
+e2e_plugin_dir=${E2E_PLUGIN_DIR:-${E2E_BUILDDIR:-$e2e_top}/_plugins}
 e2e_failed=0
 
 e2e_say() { printf '%s: %s\n' "$e2e_name" "$*"; }
@@ -54,9 +59,14 @@ e2e_setup() {
 	trap 'exit 130' INT TERM HUP
 }
 
+# e2e_need_plugin NAME: plugin TYPE_NAME.so (acct_gather_energy_powercap,
+# site_factor_carbon, ...; a bare NAME means acct_gather_energy_NAME) is
+# staged in the private plugin directory.
 e2e_need_plugin() {
-	[ -f "$e2e_plugin_dir/acct_gather_energy_$1.so" ] ||
-		e2e_bail "acct_gather_energy/$1 is not installed in $e2e_plugin_dir (run make install)"
+	local so=$1
+	case $so in *_*) ;; *) so=acct_gather_energy_$so ;; esac
+	[ -f "$e2e_plugin_dir/$so.so" ] ||
+		e2e_bail "$so.so is not in $e2e_plugin_dir (run make stage-plugins)"
 }
 
 e2e_need_raplsim() {
@@ -68,7 +78,8 @@ e2e_need_raplsim() {
 # directory; the cleanup stops it. Bails out if any daemon does not come up.
 e2e_start() {
 	e2e_started=1
-	"$e2e_cluster" --state "$e2e_state" "$@" start ||
+	"$e2e_cluster" --state "$e2e_state" --plugin-dir "$e2e_plugin_dir" \
+		"$@" start ||
 		e2e_bail "the cluster did not come up (cluster.sh start failed, see above)"
 }
 
