@@ -28,26 +28,60 @@ packages=(
 	psmisc python3
 )
 
-install_packages() {
+# True when every package is installed (then apt-get is not run at all).
+packages_present() {
+	local missing
+	missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${packages[@]}" 2>&1 |
+		awk '$1 != "ii" { n++ } END { print n + 0 }')
+	[ "$missing" -eq 0 ]
+}
+
+# A deb-src entry is needed only to fetch the Slurm source.
+have_deb_src() {
+	grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ ||
+		grep -qs '^deb-src' /etc/apt/sources.list
+}
+
+# policy-rc.d keeps Debian's maintainer scripts from starting the packaged
+# daemons; it goes away on any exit, interrupted or not, if we made it.
+made_policy=
+remove_policy() { [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d; made_policy=; }
+trap remove_policy EXIT
+trap 'exit 130' INT TERM HUP
+
+add_deb_src() {
 	local src=/etc/apt/sources.list.d/slurm-carbon-src.sources
-	export DEBIAN_FRONTEND=noninteractive
-	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
-	   ! grep -qs '^deb-src' /etc/apt/sources.list; then
-		log "adding a deb-src entry ($src) for apt-get source"
-		cat > "$src" <<SRC
+	have_deb_src && return 0
+	log "adding a deb-src entry ($src) for apt-get source"
+	cat > "$src" <<SRC
 Types: deb-src
 URIs: http://deb.debian.org/debian
 Suites: bookworm bookworm-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
-	fi
+	apt_updated=
+}
+
+apt_updated=
+apt_update() {
+	[ -z "$apt_updated" ] || return 0
 	log "apt-get update"
-	apt-get update -qq
+	apt-get update -qq || die "apt-get update failed"
+	apt_updated=1
+}
+
+install_packages() {
+	export DEBIAN_FRONTEND=noninteractive
+	if packages_present; then
+		log "all ${#packages[@]} packages are installed: apt-get not run"
+		return 0
+	fi
+	add_deb_src
+	apt_update
 	log "installing ${#packages[@]} packages"
 	# Debian's maintainer scripts try to start the daemons; the local
 	# cluster script starts its own, so keep the packaged services down.
-	local made_policy=
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 		chmod +x /usr/sbin/policy-rc.d
@@ -55,7 +89,7 @@ SRC
 	fi
 	local rc=0
 	apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null || rc=$?
-	[ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
+	remove_policy
 	[ $rc -eq 0 ] || die "apt-get install failed (exit $rc)"
 }
 
@@ -67,6 +101,8 @@ prepare_slurm_source() {
 	dir="$src_parent/slurm-wlm-$ver"
 	if [ ! -f "$dir/src/common/log.h" ]; then
 		log "fetching the Slurm $ver source into $src_parent"
+		add_deb_src
+		apt_update
 		mkdir -p "$src_parent"
 		(cd "$src_parent" && apt-get source -qq "slurm-wlm=$(dpkg-query -W -f='${Version}' slurmd)" >/dev/null 2>&1) ||
 			die "apt-get source slurm-wlm failed (is a deb-src entry configured?)"

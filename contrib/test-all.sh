@@ -4,8 +4,10 @@
 # valgrind on the commands, short fuzzing runs, end-to-end tests against a real local Slurm
 # cluster with simulated RAPL, benchmarks, and make distcheck.
 #
-# Prints one line per stage and ends with "test-all: N passed, M failed",
-# where N and M count individual tests (unit cases, e2e scripts, checks).
+# Prints one line per stage and ends with "test-all: N passed, M failed,
+# K skipped", where N, M and K count individual tests (unit cases, e2e
+# scripts, checks). A skipped test is never counted as passed, and a
+# required stage (e2e) in which every test skipped fails.
 #   TEST_ALL_SKIP="distcheck bench"  skips the named stages.
 set -uo pipefail
 
@@ -13,6 +15,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 passed=0
 failed=0
+skipped=0
 failed_stages=()
 skip=" ${TEST_ALL_SKIP:-} "
 logdir="$top/_test-logs"
@@ -21,20 +24,26 @@ mkdir -p "$logdir"
 
 say() { printf 'test-all: %s\n' "$*"; }
 
-# Counts of an automake test-suite.log ("# PASS: N" lines).
+# Counts of an automake test-suite.log ("# PASS: N" lines); "# SKIP: K"
+# is counted apart. Sets stage_ran to the number of tests that did not skip.
 count_automake() {
-	local log=$1 p f
+	local log=$1 p f k
 	p=$(sed -n 's/^# PASS: *//p' "$log" 2>/dev/null | head -1)
 	f=$(sed -n 's/^# \(FAIL\|ERROR\|XPASS\): *//p' "$log" 2>/dev/null | awk '{s+=$1} END {print s+0}')
+	k=$(sed -n 's/^# SKIP: *//p' "$log" 2>/dev/null | head -1)
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-0}))
+	skipped=$((skipped + ${k:-0}))
+	stage_ran=$(( ${p:-0} + ${f:-0} ))
 }
 
 # run_stage NAME COUNT-MODE CMD...: COUNT-MODE is "one" (the stage is one
-# test) or a log file in automake format whose counts are added.
+# test) or a log file in automake format whose counts are added; with
+# "required:LOG" a stage whose tests all skipped fails.
 run_stage() {
-	local name=$1 mode=$2 rc
+	local name=$1 mode=$2 rc required=
 	shift 2
+	case $mode in required:*) required=1; mode=${mode#required:} ;; esac
 	case "$skip" in *" $name "*) say "$name: skipped (TEST_ALL_SKIP)"; return 0;; esac
 	say "$name: running"
 	local t0=$SECONDS
@@ -44,10 +53,16 @@ run_stage() {
 	if [ "$mode" = one ]; then
 		if [ $rc -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 	else
+		stage_ran=0
 		count_automake "$mode"
 		# A stage that failed before its tests ran still counts as a failure.
 		if [ $rc -ne 0 ] && ! grep -qs '^# \(FAIL\|ERROR\): *[1-9]' "$mode"; then
 			failed=$((failed + 1))
+		fi
+		if [ -n "$required" ] && [ $rc -eq 0 ] && [ "$stage_ran" -eq 0 ]; then
+			echo "every test of the required stage $name skipped" >> "$logdir/$name.log"
+			failed=$((failed + 1))
+			rc=1
 		fi
 	fi
 	if [ $rc -eq 0 ]; then
@@ -80,7 +95,13 @@ stage_sanitizers() {
 		make -j"$(nproc)" check
 }
 stage_valgrind() { tests/valgrind.sh; }
-stage_install() { make install >/dev/null; }
+# The test clusters load the plugins from a private directory; make install
+# is checked into a staging root, never into the system's Slurm.
+stage_install() {
+	make stage-plugins >/dev/null &&
+	rm -rf _install-check &&
+	make install DESTDIR="$top/_install-check" >/dev/null
+}
 stage_bench() { tests/bench/run.sh; }
 # A short coverage-guided run of each parser under libFuzzer, ASan and UBSan
 # (the corpora are also replayed by make check).
@@ -101,7 +122,7 @@ if [ ${#failed_stages[@]} -eq 0 ]; then
 	run_stage sanitizers "$top/_build-san/tests/test-suite.log" stage_sanitizers
 	run_stage valgrind one stage_valgrind
 	run_stage install one stage_install
-	run_stage e2e "$logdir/e2e-counts.log" env E2E_COUNTS="$logdir/e2e-counts.log" tests/e2e/run.sh
+	run_stage e2e "required:$logdir/e2e-counts.log" env E2E_COUNTS="$logdir/e2e-counts.log" tests/e2e/run.sh
 	run_stage bench one stage_bench
 	run_stage fuzz one stage_fuzz
 	run_stage distcheck one stage_distcheck
@@ -111,5 +132,5 @@ fi
 
 say "logs in $logdir"
 [ ${#failed_stages[@]} -eq 0 ] || say "failed stages: ${failed_stages[*]}"
-echo "test-all: $passed passed, $failed failed"
+echo "test-all: $passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ] && [ ${#failed_stages[@]} -eq 0 ]
