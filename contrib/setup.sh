@@ -26,6 +26,8 @@ packages=(
 	# quality tools
 	valgrind cppcheck clang libclang-rt-14-dev util-linux procps
 	psmisc python3
+	# systemd-analyze verify of contrib/systemd units
+	systemd
 )
 
 # True when every package is installed (then apt-get is not run at all).
