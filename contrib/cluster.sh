@@ -305,7 +305,7 @@ wait_for() {
 start_daemon() {
 	local name=$1 logf=$2
 	shift 2
-	setsid "$@" < /dev/null >> "$logf" 2>&1 &
+	setsid "$@" < /dev/null >> "$logf" 2>&1 3>&- &
 	echo $! > "$state/run/$name.pid"
 }
 
