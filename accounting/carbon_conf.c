@@ -632,7 +632,7 @@ static const struct carbon_node_group *overlap(
 
 	for (g = 1; g < c->ngroups; g++)
 		for (i = 0; i < nodelist_count(nl); i++)
-			if (nodelist_find(c->groups[g].nodes,
+			if (nodelist_index(c->groups[g].nodes,
 				    nodelist_name(nl, i)) >= 0) {
 				*which = i;
 				return &c->groups[g];
@@ -1052,8 +1052,10 @@ const struct carbon_partition *carbon_conf_partition(
 {
 	size_t i;
 
+	/* the first letter first: a job's partition is looked up twice */
 	for (i = 0; name && i < c->npartitions; i++)
-		if (!strcmp(c->partitions[i].name, name))
+		if (c->partitions[i].name[0] == name[0] &&
+			!strcmp(c->partitions[i].name, name))
 			return &c->partitions[i];
 	return NULL;
 }
@@ -1094,7 +1096,7 @@ const struct carbon_node_group *carbon_conf_node_group(
 	size_t g;
 
 	for (g = 1; g < c->ngroups; g++)
-		if (nodelist_find(c->groups[g].nodes, node) >= 0)
+		if (nodelist_index(c->groups[g].nodes, node) >= 0)
 			return &c->groups[g];
 	return &c->groups[0];
 }

@@ -47,7 +47,7 @@ static void operational(const struct carbon_conf *conf,
 	const struct carbon_region *r =
 		carbon_conf_partition_region(conf, job->partition);
 	struct carbon_intensity ci;
-	struct sc_error err = {{0}};
+	struct sc_error err;
 	double grams = 0, weighted = 0;
 	size_t i;
 
@@ -58,6 +58,7 @@ static void operational(const struct carbon_conf *conf,
 		return;
 	}
 	out->region = r->name;
+	sc_error_clear(&err); /* not = {{0}}: that clears 512 bytes a job */
 	if (carbon_region_intensity(r, &ci, &err) < 0) {
 		why(out, "%s", err.text);
 		return;

@@ -93,13 +93,6 @@ static int accept(struct accepted *a, size_t step, size_t node)
 	return 0;
 }
 
-static int cmp_start(const void *x, const void *y)
-{
-	const int64_t *a = x, *b = y;
-
-	return (a[0] > b[0]) - (a[0] < b[0]);
-}
-
 /* Room for n clipped intervals in je->clip. */
 static int reserve_clip(struct job_energy *je, size_t n)
 {
@@ -117,13 +110,44 @@ static int reserve_clip(struct job_energy *je, size_t n)
 	return 0;
 }
 
+/* Below this many entries, an insertion sort beats qsort's calls. */
+#define SMALL_SORT 16
+
+static int cmp_start(const void *x, const void *y)
+{
+	const int64_t *a = x, *b = y;
+
+	return (a[0] > b[0]) - (a[0] < b[0]);
+}
+
+/* Sort n [start, end) pairs by start. */
+static void sort_pairs(int64_t *pairs, size_t n)
+{
+	size_t i, j;
+
+	if (n > SMALL_SORT) {
+		qsort(pairs, n, 2 * sizeof(*pairs), cmp_start);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		int64_t s = pairs[2 * i], e = pairs[2 * i + 1];
+
+		for (j = i; j > 0 && pairs[2 * (j - 1)] > s; j--) {
+			pairs[2 * j] = pairs[2 * (j - 1)];
+			pairs[2 * j + 1] = pairs[2 * (j - 1) + 1];
+		}
+		pairs[2 * j] = s;
+		pairs[2 * j + 1] = e;
+	}
+}
+
 /* Total length of the union of n [start, end) pairs (sorted here). */
 static int64_t union_length(int64_t *pairs, size_t n)
 {
 	int64_t total = 0, cur_s = 0, cur_e = 0;
 	size_t i;
 
-	qsort(pairs, n, 2 * sizeof(*pairs), cmp_start);
+	sort_pairs(pairs, n);
 	for (i = 0; i < n; i++) {
 		int64_t s = pairs[2 * i], e = pairs[2 * i + 1];
 
@@ -154,16 +178,16 @@ static double uncovered(const struct accepted *a, const char *node, int64_t s,
 	clip = a->je->clip;
 	for (i = 0; i < a->n; i++) {
 		const int64_t *iv = &a->je->iv[4 * i];
+		const char *name;
 
-		if (strcmp(iv_node(a, i), node))
+		/* the times first: comparing them is cheaper than the names */
+		if (e <= s ? iv[0] > s || s > iv[1] : iv[1] <= s || iv[0] >= e)
 			continue;
-		if (e <= s) {
-			if (iv[0] <= s && s <= iv[1])
-				return 0;
+		name = iv_node(a, i);
+		if (name != node && strcmp(name, node))
 			continue;
-		}
-		if (iv[1] <= s || iv[0] >= e)
-			continue;
+		if (e <= s)
+			return 0;
 		clip[2 * n] = iv[0] > s ? iv[0] : s;
 		clip[2 * n + 1] = iv[1] < e ? iv[1] : e;
 		n++;
@@ -217,6 +241,24 @@ static int cmp_steps(const void *x, const void *y)
 	if (a->end != b->end)
 		return (a->end < b->end) - (a->end > b->end);
 	return (a->index > b->index) - (a->index < b->index);
+}
+
+/* cmp_steps is a total order (index breaks ties): any sort gives one order. */
+static void sort_steps(struct step_key *keys, size_t n)
+{
+	size_t i, j;
+
+	if (n > SMALL_SORT) {
+		qsort(keys, n, sizeof(*keys), cmp_steps);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		struct step_key k = keys[i];
+
+		for (j = i; j > 0 && cmp_steps(&keys[j - 1], &k) > 0; j--)
+			keys[j] = keys[j - 1];
+		keys[j] = k;
+	}
 }
 
 static int count_step(struct accepted *a, size_t i)
@@ -291,7 +333,7 @@ static int union_of_steps(const struct job_record *job, struct job_energy *je)
 	}
 	if (!n)
 		goto out;
-	qsort(keys, n, sizeof(*keys), cmp_steps);
+	sort_steps(keys, n);
 	je->source = ENERGY_SOURCE_MEASURED;
 	je->rule = "union of steps";
 	for (i = 0; i < n && !rc; i++)

@@ -286,7 +286,7 @@ const char *nodelist_name(const struct nodelist *nl, size_t i)
 	return nl->names[i];
 }
 
-long nodelist_find(const struct nodelist *nl, const char *name)
+long nodelist_index(const struct nodelist *nl, const char *name)
 {
 	if (!nl->nslots)
 		return -1;

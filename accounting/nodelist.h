@@ -36,6 +36,6 @@ size_t nodelist_count(const struct nodelist *nl);
 const char *nodelist_name(const struct nodelist *nl, size_t i);
 
 /* Index of name in the list, or -1. O(1) on average. */
-long nodelist_find(const struct nodelist *nl, const char *name);
+long nodelist_index(const struct nodelist *nl, const char *name);
 
 #endif

@@ -28,14 +28,21 @@ int stamp_format(const struct job_carbon *jc, char *buf, size_t size)
 
 const char *stamp_find(const char *comment, size_t *len)
 {
-	const char *s, *e;
+	const char *s;
 
-	if (!comment || !(s = strstr(comment, STAMP_OPEN)))
-		return NULL;
-	if (!(e = strchr(s, ']')))
-		return NULL;
-	*len = (size_t)(e - s) + 1;
-	return s;
+	/*
+	 * Our segment holds no '[': an opening without its ']' before the
+	 * next '[' is someone else's text, not the start of ours.
+	 */
+	for (s = comment; s && (s = strstr(s, STAMP_OPEN)); s++) {
+		const char *e = strpbrk(s + 1, "[]");
+
+		if (e && *e == ']') {
+			*len = (size_t)(e - s) + 1;
+			return s;
+		}
+	}
+	return NULL;
 }
 
 char *stamp_merge(const char *comment, const char *segment)
@@ -69,7 +76,7 @@ int stamp_co2e(const char *comment, double *grams)
 	const char *s = stamp_find(comment, &len), *v;
 	char *end;
 
-	if (!s || !(v = strstr(s, " co2e_g=")) || v > s + len)
+	if (!s || !(v = strstr(s, " co2e_g=")) || v >= s + len)
 		return -1;
 	*grams = strtod(v + 8, &end);
 	return end > v + 8 ? 0 : -1;
