@@ -519,8 +519,9 @@ start_nodes() {
 	}
 }
 
-# True when every node is idle; a node whose slurmd (or raplsim) died ends
-# the wait at once, with its log.
+# True when every node is idle (counted once, whatever partitions it is
+# in); a node whose slurmd (or raplsim) died ends the wait at once, with
+# its log.
 nodes_idle() {
 	local out i
 	for ((i = 1; i <= nodes; i++)); do
@@ -528,7 +529,7 @@ nodes_idle() {
 			die_log "$state/log/slurmd-cn$i.out" "slurmd of cn$i exited"
 	done
 	out=$(timeout 10 sinfo -h -N -o '%N %t') || return 1
-	[ "$(echo "$out" | grep -c ' idle$')" -eq "$nodes" ]
+	[ "$(echo "$out" | sort -u | grep -c ' idle$')" -eq "$nodes" ]
 }
 
 do_start() {
