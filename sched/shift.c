@@ -131,3 +131,31 @@ int64_t shift_best_start(const struct intensity_series *s,
 	}
 	return best;
 }
+
+long shift_choose_site(const struct shift_site *sites, size_t n, int64_t now,
+	enum shift_placement how, double wait_weight, int64_t max_wait)
+{
+	int64_t earliest = INT64_MAX;
+	double score, best_score = 0.0;
+	long best = -1;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sites[i].usable && sites[i].expected_start < earliest)
+			earliest = sites[i].expected_start;
+	for (i = 0; i < n; i++) {
+		const struct shift_site *c = &sites[i];
+		double wait = (double)(c->expected_start - now);
+
+		if (!c->usable || (c->expected_start != earliest &&
+					  c->expected_start - earliest > max_wait))
+			continue;
+		score = how == SHIFT_PLACE_EARLIEST ? wait
+						    : c->grams + wait_weight * wait;
+		if (best < 0 || score < best_score) {
+			best = (long)i;
+			best_score = score;
+		}
+	}
+	return best;
+}

@@ -5,6 +5,7 @@
 #ifndef SCHED_SHIFT_H
 #define SCHED_SHIFT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct intensity_series;
@@ -39,5 +40,33 @@ double shift_forecast_integral(const struct intensity_series *s,
 int64_t shift_best_start(const struct intensity_series *s,
 	enum forecast_kind kind, int64_t now, int64_t earliest,
 	int64_t latest, int64_t duration);
+
+/*
+ * Space shifting: where a job should run among candidate sites (or
+ * regions), one rule for carbonsim and for job_submit/carbon. Each
+ * candidate has the job's expected start there and the expected grams
+ * CO2e of running it there from that start (the caller's forecast and
+ * power model).
+ */
+struct shift_site {
+	int usable;		/* 0: the job cannot run there at all */
+	int64_t expected_start; /* unix or trace seconds, >= now */
+	double grams;		/* expected CO2e from expected_start */
+};
+
+enum shift_placement {
+	SHIFT_PLACE_CARBON,	/* least grams + wait_weight * wait */
+	SHIFT_PLACE_EARLIEST,	/* carbon-unaware: the earliest start */
+};
+
+/*
+ * The index of the chosen site, or -1 when none is usable. Only sites
+ * whose expected start is within max_wait seconds of the earliest expected
+ * start over all usable sites are considered. SHIFT_PLACE_CARBON minimises
+ * grams + wait_weight * (expected_start - now); SHIFT_PLACE_EARLIEST the
+ * wait. Ties go to the first site in the array.
+ */
+long shift_choose_site(const struct shift_site *sites, size_t n, int64_t now,
+	enum shift_placement how, double wait_weight, int64_t max_wait);
 
 #endif

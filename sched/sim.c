@@ -271,62 +271,45 @@ static long choose_site(struct sim *s, uint32_t idx, int64_t now)
 {
 	const struct sim_config *cfg = s->cfg;
 	const struct swf_job *j = &s->w->jobs[idx];
-	int64_t starts[64], *start = starts, earliest = INT64_MAX;
-	double score, best_score = 0.0, watts, integral;
+	struct shift_site small[64], *c = small;
+	double watts;
 	long best = -1;
 	size_t i;
 
 	if (cfg->nsites == 1)
 		return 0;
-	if (cfg->nsites > sizeof(starts) / sizeof(starts[0])) {
-		start = malloc(cfg->nsites * sizeof(*start));
-		if (!start)
-			return -1;
-	}
-	for (i = 0; i < cfg->nsites; i++) {
-		start[i] = -1;
-		if (s->sites[i].procs < j->procs)
-			continue;
-		start[i] = backfill_expected_start(s, i, idx, now);
-		if (start[i] < 0)
-			goto error;
-		if (start[i] < earliest)
-			earliest = start[i];
-	}
+	if (cfg->nsites > sizeof(small) / sizeof(small[0]) &&
+		!(c = malloc(cfg->nsites * sizeof(*c))))
+		return -1;
 	watts = (double)j->procs * cfg->power.watts_busy * cfg->power.pue;
 	for (i = 0; i < cfg->nsites; i++) {
-		if (start[i] < 0 ||
-			(start[i] != earliest &&
-				start[i] - earliest > cfg->space.max_wait))
+		c[i].usable = s->sites[i].procs >= j->procs;
+		c[i].grams = 0.0;
+		if (!c[i].usable)
 			continue;
-		if (cfg->space.carbon_unaware) {
-			score = (double)(start[i] - now);
-		} else {
-			integral = 0.0;
-			if (cfg->sites[i].ci)
-				integral = shift_forecast_integral(
-					cfg->sites[i].ci, cfg->shift.forecast,
-					cfg->carbon_epoch + now,
-					cfg->carbon_epoch + start[i],
-					cfg->carbon_epoch + start[i] +
-						j->estimate);
-			score = watts * integral / CARBON_J_PER_KWH +
-				cfg->space.wait_weight *
-					(double)(start[i] - now);
-		}
-		if (best < 0 || score < best_score) {
-			best = (long)i;
-			best_score = score;
-		}
+		c[i].expected_start = backfill_expected_start(s, i, idx, now);
+		if (c[i].expected_start < 0)
+			goto out;
+		if (!cfg->space.carbon_unaware && cfg->sites[i].ci)
+			c[i].grams = watts *
+				     shift_forecast_integral(cfg->sites[i].ci,
+					     cfg->shift.forecast,
+					     cfg->carbon_epoch + now,
+					     cfg->carbon_epoch +
+						     c[i].expected_start,
+					     cfg->carbon_epoch +
+						     c[i].expected_start +
+						     j->estimate) /
+				     CARBON_J_PER_KWH;
 	}
-	if (start != starts)
-		free(start);
+	best = shift_choose_site(c, cfg->nsites, now,
+		cfg->space.carbon_unaware ? SHIFT_PLACE_EARLIEST
+					  : SHIFT_PLACE_CARBON,
+		cfg->space.wait_weight, cfg->space.max_wait);
+out:
+	if (c != small)
+		free(c);
 	return best;
-
-error:
-	if (start != starts)
-		free(start);
-	return -1;
 }
 
 /* When job idx, arriving at now at site, becomes eligible. */
