@@ -107,13 +107,13 @@ e2e_cleanup() {
 # e2e_wait_for WHAT SECONDS CMD...: poll CMD every second until it succeeds;
 # returns 1 (after saying so) when SECONDS pass.
 e2e_wait_for() {
-	local what=$1 deadline=$((SECONDS + $2))
+	local what=$1 secs=$2 deadline=$((SECONDS + $2))
 	shift 2
 	while [ $SECONDS -lt $deadline ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 1
 	done
-	e2e_note "timed out after $2 s waiting for $what"
+	e2e_note "timed out after $secs s waiting for $what"
 	return 1
 }
 

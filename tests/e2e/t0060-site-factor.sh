@@ -1,0 +1,104 @@
+#!/bin/bash
+# site_factor/carbon orders the pending queue as the policy does: with the
+# other priority weights at zero, `squeue --sort=-p -t PD` lists the pending
+# jobs in exactly the order an independent model of the policy
+# (policy_order.py, no code shared with sched/policy.c) computes from the
+# same jobs, for F1 and then, after carbon.conf is changed on the running
+# controller (no restart), for SPF; no two pending jobs share a priority.
+#
+# All nodes are held by a blocker job, so 24 jobs of 1 to 32 CPUs and 5 min
+# to 10 h limits, submitted a second apart, pend. The check is made after
+# the priority thread's next update (PriorityCalcPeriod=1, seen in the
+# slurmctld log with DebugFlags=Priority at verbose level): between
+# updates new jobs are placed against the last update's origin of r
+# (site_factor_carbon(8)).
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_setup
+e2e_need_plugin site_factor_carbon
+here=$(cd "$(dirname "$0")" && pwd)
+
+mkdir -p "$e2e_state.in"
+trap 'rm -rf "$e2e_state.in"; e2e_cleanup' EXIT
+cat > "$e2e_state.in/slurm.conf" <<CONF
+PriorityType=priority/multifactor
+PrioritySiteFactorPlugin=site_factor/carbon
+PriorityWeightAge=0
+PriorityWeightFairshare=0
+PriorityWeightJobSize=0
+PriorityWeightPartition=0
+PriorityWeightQOS=0
+PriorityCalcPeriod=1
+DebugFlags=Priority
+SlurmctldDebug=verbose
+CONF
+write_conf() {
+	cat > "$1" <<CONF
+# t0060: the policy of site_factor/carbon
+PUE=1.2
+RegionName=here Intensity=200
+DefaultRegion=here
+PriorityPolicy=$2
+CONF
+}
+write_conf "$e2e_state.in/carbon.conf" f1
+
+e2e_start --nodes 2 --cpus 32 --energy none --rapl empty \
+	--slurm-conf "$e2e_state.in/slurm.conf" \
+	--carbon-conf "$e2e_state.in/carbon.conf"
+ctld_log=$e2e_state/log/slurmctld.log
+
+blocker=$(sbatch --parsable -N2 --exclusive -t 30 -o /dev/null --wrap 'sleep 600') ||
+	e2e_bail "sbatch of the blocker failed"
+running() { [ "$(squeue -h -j "$blocker" -o %T)" = RUNNING ]; }
+e2e_wait_for "the blocker to run" 60 running || e2e_bail "the blocker does not run"
+
+cpus=(1 8 4 2 32 1 3 16 6 12 2 24 1 5 10 4 20 2 7 32 3 1 14 9)
+mins=(60 10 120 5 30 600 45 20 240 15 90 60 5 180 30 300 10 45 120 20 480 15 60 5)
+ids=()
+for i in "${!cpus[@]}"; do
+	ids+=("$(sbatch --parsable -n "${cpus[$i]}" -t "${mins[$i]}" -o /dev/null \
+		--wrap 'sleep 1')") || e2e_bail "sbatch $i failed"
+	sleep 1
+done
+e2e_say "submitted ${#ids[@]} jobs (${ids[0]}..${ids[-1]}) behind blocker $blocker"
+
+# updates: the count of "ranked by POLICY" lines in the slurmctld log
+updates() { grep -c "site_factor/carbon: .* ranked by $1" "$ctld_log" 2>/dev/null; }
+# wait_update POLICY: until an update by POLICY after this call
+wait_update() {
+	local before
+	before=$(updates "$1")
+	newer() { [ "$(updates "$1")" -gt "$before" ]; }
+	e2e_wait_for "an update by $1" "$2" newer "$1"
+	sleep 3 # the priorities follow the factors in the same pass
+}
+
+# check_order POLICY: squeue's order equals the model's; no ties.
+check_order() {
+	local got want prios
+	got=$(squeue --sort=-p,i -t PD -h -o '%i')
+	want=$(squeue -t PD -h -o '%i|%C|%l|%V' | python3 "$here/policy_order.py" "$1")
+	prios=$(squeue -t PD -h -o '%Q' | sort | uniq -d)
+	e2e_say "$1: squeue order  $(echo "$got" | tr '\n' ' ')"
+	e2e_say "$1: model order   $(echo "$want" | tr '\n' ' ')"
+	[ "$(echo "$got" | wc -l)" -eq "${#ids[@]}" ] ||
+		e2e_fail "$1: $(echo "$got" | wc -l) jobs pending, not ${#ids[@]}"
+	[ "$got" = "$want" ] || e2e_fail "$1: squeue's order is not the policy's"
+	[ -z "$prios" ] || e2e_fail "$1: pending jobs share priorities: $prios"
+}
+
+wait_update f1 100 || e2e_bail "no update of the site factors (see $ctld_log)"
+check_order f1
+squeue --sort=-p -t PD -o '%.6i %.10Q %.5C %.10l %V' | head -n 6 | sed 's/^/    /'
+
+write_conf "$e2e_state/etc/carbon.conf.new" spf
+mv "$e2e_state/etc/carbon.conf.new" "$e2e_state/etc/carbon.conf"
+# carbon.conf is looked at once a minute, the factors updated once a minute
+wait_update spf 200 || e2e_bail "carbon.conf's new policy was not taken"
+check_order spf
+grep -q "site_factor/carbon: .*policy spf" "$ctld_log" ||
+	e2e_fail "the reload of carbon.conf is not in the slurmctld log"
+
+scancel "${ids[@]}" "$blocker" 2>/dev/null
+[ "$e2e_failed" -eq 0 ] && e2e_say "F1 and SPF orders equal the model's, reloaded without a restart"
