@@ -2,6 +2,7 @@
  * powercap_zones.c: RAPL zone discovery and selection through libpowercap,
  * and polling of the selected zones' energy_uj files kept open.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -163,8 +164,12 @@ static int read_energy(
 	if (n < 0)
 		return errprintf(
 			err, "%s/energy_uj: %s", zn->path, strerror(errno));
+	/* The value ends at a newline; a writer may pad it with spaces. */
 	text[n] = '\0';
-	text[strcspn(text, "\n")] = '\0';
+	n = (ssize_t)strcspn(text, "\n");
+	while (n > 0 && isspace((unsigned char)text[n - 1]))
+		n--;
+	text[n] = '\0';
 	if (text[strspn(text, " \t")] != '0')
 		return errprintf(err, "%s/energy_uj: not a number: \"%s\"",
 			zn->path, text);
@@ -510,6 +515,7 @@ int powercap_zones_get(const struct powercap_zones *z, size_t i,
 	info->max_uw = zn->max_uw;
 	info->total_uj = zn->counter.total_uj;
 	info->rejected = zn->counter.rejected;
+	info->uncertain = zn->counter.uncertain;
 	return 0;
 }
 

@@ -52,12 +52,13 @@ struct powercap_zones_error {
 
 /* A selected zone, as reported by powercap_zones_get. */
 struct powercap_zones_info {
-	const char *name;  /* "package-0", "dram", "psys" */
-	const char *path;  /* its sysfs directory */
-	uint64_t range_uj; /* max_energy_range_uj */
-	uint64_t max_uw;   /* power ceiling used for checks */
-	uint64_t total_uj; /* accepted energy since open */
-	uint64_t rejected; /* impossible deltas rejected */
+	const char *name;   /* "package-0", "dram", "psys" */
+	const char *path;   /* its sysfs directory */
+	uint64_t range_uj;  /* max_energy_range_uj */
+	uint64_t max_uw;    /* power ceiling used for checks */
+	uint64_t total_uj;  /* accepted energy since open */
+	uint64_t rejected;  /* impossible deltas rejected */
+	uint64_t uncertain; /* deltas over intervals that could hide wraps */
 };
 
 struct powercap_zones;
@@ -76,12 +77,15 @@ struct powercap_zones *powercap_zones_open(
 	struct powercap_zones_error *err);
 
 /*
- * Read every selected zone at now_ns and advance its counter. *total_uj
- * receives the node's energy since open: the sum of the zones' totals.
- * Returns 0; 1 when a zone's delta was impossible and not counted (err
- * says which; *total_uj is still set); -1 when a zone could not be read
- * or has vanished (err names its energy_uj path and the cause; *total_uj
- * is left alone and the handle should be closed).
+ * Read every selected zone at now_ns and advance its counter (see
+ * rapl_counter_advance). *total_uj receives the node's energy since open:
+ * the sum of the zones' totals.
+ * Returns 0 when every delta was counted; 1 when continuity was lost: a
+ * zone's delta was impossible, or its interval could hide wraps, and was
+ * not counted (err says which and why; *total_uj is still set, and the
+ * energy between the previous reading and this one is unknown); -1 when a
+ * zone could not be read or has vanished (err names its energy_uj path
+ * and the cause; *total_uj is left alone and the handle should be closed).
  */
 int powercap_zones_poll(struct powercap_zones *z, int64_t now_ns,
 	uint64_t *total_uj, struct powercap_zones_error *err);

@@ -1,6 +1,7 @@
 /*
  * rapl.c: RAPL counter arithmetic: deltas modulo the counter range, wrap
- * periods, rejection of impossible deltas, and drift-free energy meters.
+ * periods, rejection of impossible or uncertain deltas, and energy meters
+ * that keep microjoules.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -46,8 +47,10 @@ int rapl_counter_init(struct rapl_counter *c, const char *name,
 	c->max_uw = max_uw;
 	c->last_uj = first_uj;
 	c->last_ns = now_ns;
+	c->changed_ns = now_ns;
 	c->total_uj = 0;
 	c->rejected = 0;
+	c->uncertain = 0;
 	return 0;
 }
 
@@ -58,11 +61,20 @@ static double allowed_uj(uint64_t max_uw, int64_t dt_ns)
 	       (double)RAPL_NS_PER_S;
 }
 
+/* raw_uj, first read at now_ns, is the value deltas are taken from. */
+static void set_last(struct rapl_counter *c, uint64_t raw_uj, int64_t now_ns)
+{
+	c->last_uj = raw_uj;
+	c->last_ns = now_ns;
+	c->changed_ns = now_ns;
+}
+
 int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
 	int64_t now_ns, uint64_t *delta_uj, struct rapl_error *err)
 {
 	uint64_t delta;
 	int64_t dt_ns;
+	double secs;
 
 	if (delta_uj)
 		*delta_uj = 0;
@@ -73,7 +85,12 @@ int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
 			zone_name(c), raw_uj, c->range_uj);
 	if (now_ns < c->last_ns)
 		return errprintf(err, "%s: clock went backwards", zone_name(c));
-	dt_ns = now_ns - c->last_ns;
+	if (raw_uj == c->last_uj) {
+		c->last_ns = now_ns;
+		return 0;
+	}
+	dt_ns = now_ns - c->changed_ns;
+	secs = (double)dt_ns / (double)RAPL_NS_PER_S;
 
 	/*
 	 * Both values are at most range_uj, and the counter goes from
@@ -85,9 +102,21 @@ int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
 	else
 		delta = (c->range_uj - c->last_uj) + raw_uj + 1;
 
+	if (rapl_interval_misses_wraps(c->range_uj, c->max_uw,
+		    (double)(dt_ns + RAPL_SLACK_NS) / (double)RAPL_NS_PER_S)) {
+		c->uncertain++;
+		errprintf(err,
+			"%s: energy_uj went from %" PRIu64 " to %" PRIu64
+			" over %.1f s, not shorter than the shortest wrap"
+			" period (%.1f s at %.0f W): wraps may be missing;"
+			" interval not counted",
+			zone_name(c), c->last_uj, raw_uj, secs,
+			rapl_wrap_period_s(c->range_uj, c->max_uw),
+			(double)c->max_uw / (double)RAPL_UJ_PER_J);
+		set_last(c, raw_uj, now_ns);
+		return 2;
+	}
 	if (c->max_uw && (double)delta > allowed_uj(c->max_uw, dt_ns)) {
-		double secs = (double)dt_ns / (double)RAPL_NS_PER_S;
-
 		c->rejected++;
 		errprintf(err,
 			"%s: energy_uj went from %" PRIu64 " to %" PRIu64
@@ -97,13 +126,11 @@ int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
 			(double)delta / (double)RAPL_UJ_PER_J /
 				(secs > 0 ? secs : 1e-9),
 			(double)c->max_uw / (double)RAPL_UJ_PER_J);
-		c->last_uj = raw_uj;
-		c->last_ns = now_ns;
+		set_last(c, raw_uj, now_ns);
 		return 1;
 	}
 	c->total_uj += delta;
-	c->last_uj = raw_uj;
-	c->last_ns = now_ns;
+	set_last(c, raw_uj, now_ns);
 	if (delta_uj)
 		*delta_uj = delta;
 	return 0;

@@ -34,15 +34,23 @@ struct rapl_error {
  * units of about 15 to 61 uJ, so a wrap is off by less than one unit.)
  * total_uj accumulates accepted deltas since rapl_counter_init, in 64 bits
  * (584 years at 1 kW). Plain data: the caller owns it, nothing to free.
+ *
+ * A reading equal to the last one carries no information (a live counter
+ * ticks about once a millisecond): the interval a delta is checked over
+ * runs from changed_ns, when the last value was first seen, so a counter
+ * that froze and then jumps (a stalled updater or reader) is judged over
+ * the whole time it stood still.
  */
 struct rapl_counter {
-	const char *name;  /* for messages; not owned, may be NULL */
-	uint64_t range_uj; /* max_energy_range_uj, > 0 */
-	uint64_t max_uw;   /* highest plausible power, 0 = unchecked */
-	uint64_t last_uj;  /* last raw reading */
-	int64_t last_ns;   /* monotonic time of the last reading */
-	uint64_t total_uj; /* accepted energy since init */
-	uint64_t rejected; /* deltas rejected as impossible */
+	const char *name;   /* for messages; not owned, may be NULL */
+	uint64_t range_uj;  /* max_energy_range_uj, > 0 */
+	uint64_t max_uw;    /* highest plausible power, 0 = unchecked */
+	uint64_t last_uj;   /* last raw reading */
+	int64_t last_ns;    /* monotonic time of the last reading */
+	int64_t changed_ns; /* when last_uj was first read */
+	uint64_t total_uj;  /* accepted energy since init */
+	uint64_t rejected;  /* deltas rejected as impossible */
+	uint64_t uncertain; /* deltas over an interval that could hide wraps */
 };
 
 /*
@@ -57,20 +65,27 @@ int rapl_counter_init(struct rapl_counter *c, const char *name,
 /*
  * Advance a counter to raw reading raw_uj taken at now_ns. The delta is
  * (raw_uj - last) modulo (range_uj + 1), so at most one wrap per interval is
- * seen (see rapl_wrap_period_s). A delta above max_uw over the interval
- * (plus RAPL_SLACK_NS) is impossible: it is not counted, the counter
- * restarts from raw_uj, c->rejected grows and err explains it.
- * *delta_uj (may be NULL) receives the counted delta (0 when rejected).
- * Returns 0 when counted, 1 when rejected, -1 with err set when raw_uj is
- * out of range or the clock went backwards (the counter is unchanged).
+ * seen. The interval runs from changed_ns (see struct rapl_counter):
+ *  - when it plus RAPL_SLACK_NS reaches the wrap period (rapl_wrap_period_s
+ *    at max_uw), whole wraps may be missing: the delta is uncertain, not
+ *    counted, c->uncertain grows, err explains it, and 2 is returned;
+ *  - otherwise a delta above max_uw over it (plus RAPL_SLACK_NS) is
+ *    impossible: not counted, c->rejected grows, err explains it, and 1
+ *    is returned.
+ * In both cases counting restarts from raw_uj: the interval's energy is
+ * lost, and the caller must treat its totals as discontinuous.
+ * *delta_uj (may be NULL) receives the counted delta (0 when not counted).
+ * Returns 0 when counted (or unchanged), 1 or 2 as above, -1 with err set
+ * when raw_uj is out of range or the clock went backwards (the counter is
+ * unchanged).
  */
 int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
 	int64_t now_ns, uint64_t *delta_uj, struct rapl_error *err);
 
 /*
  * Shortest time, in seconds, for a counter of range_uj to wrap when the
- * zone draws max_uw: range_uj / max_uw. A poll interval at or above it can
- * miss whole wraps. Returns 0 when max_uw is 0 (unknown power).
+ * zone draws max_uw: range_uj / max_uw. An interval between readings at or
+ * above it can hide whole wraps. Returns 0 when max_uw is 0 (unknown power).
  */
 double rapl_wrap_period_s(uint64_t range_uj, uint64_t max_uw);
 

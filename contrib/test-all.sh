@@ -86,10 +86,14 @@ copy_sources() {
 	mkdir -p "$(dirname "$1")" &&
 	mv slurm-carbon-[0-9]* "$1"
 }
+# The plugin too (Slurm's headers from the source tree setup.sh prepared):
+# its unit test loads the ASan build with dlopen, as Slurm would.
 stage_sanitizers() {
+	local slurm_src
+	slurm_src=$(cat .slurm-source) || return 1
 	copy_sources _build-san &&
 	cd _build-san &&
-	./configure -q --disable-plugins --enable-sanitizers &&
+	./configure -q --enable-sanitizers --with-slurm-source="$slurm_src" &&
 	make -j"$(nproc)" >/dev/null &&
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		make -j"$(nproc)" check

@@ -17,6 +17,16 @@
  * microjoules. Between two lines the power is constant, so linear
  * interpolation gives the exact truth at any instant. Runs until SIGTERM or
  * SIGINT (or --duration seconds).
+ *
+ * Faults, for tests of the readers (the truth log goes on regardless):
+ *   SIGUSR1  toggles a stall: the energy_uj files stop changing while the
+ *            zones keep drawing power, as when the updater or a reader
+ *            stalls; when it ends they jump to the true counter value.
+ *   SIGUSR2  toggles garbage: every energy_uj reads "n/a" (not a number,
+ *            which readers must treat as a failed read); when it ends the
+ *            true counter values are written again.
+ * Each change is logged in the truth log as "# MONO REALTIME stall on"
+ * (or off, or garbage on/off) and on standard error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +35,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +79,8 @@ struct zone {
 
 struct raplsim {
 	struct raplsim_opts o;
+	bool stalled; /* SIGUSR1: energy_uj files not updated */
+	bool garbage; /* SIGUSR2: energy_uj files read "n/a" */
 	struct zone zones[RAPLSIM_MAX_ZONES];
 	int nzones;
 	FILE *truth;
@@ -219,11 +232,12 @@ static int write_constraint(const char *dir, int n, const char *name,
 	return write_file(dir, f, "%" PRIu64 "\n", max_uw);
 }
 
-static int write_energy(struct zone *z, uint64_t energy_uj)
+static int write_energy(struct zone *z, uint64_t energy_uj, bool garbage)
 {
 	char buf[32];
 	uint64_t v = (z->offset_uj + energy_uj) % (z->range_uj + 1);
-	int n = snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	int n = garbage ? snprintf(buf, sizeof(buf), "n/a")
+			: snprintf(buf, sizeof(buf), "%" PRIu64, v);
 
 	memset(buf + n, ' ', (size_t)(z->width - n - 1));
 	buf[z->width - 1] = '\n';
@@ -266,7 +280,7 @@ static int make_zone(struct raplsim *s, const char *dir, const char *name,
 	if (z->fd < 0)
 		return fail("cannot create %s: %s", path, strerror(errno));
 	s->nzones++;
-	return write_energy(z, 0);
+	return write_energy(z, 0, false);
 }
 
 static int build_tree(struct raplsim *s)
@@ -336,7 +350,27 @@ static int advance_steps(struct raplsim *s, uint64_t rel_ns)
 	return 0;
 }
 
-static int run(struct raplsim *s, const sigset_t *stop)
+/* SIGUSR1 or SIGUSR2: start or end a stall or garbage, and say when. */
+static int toggle_fault(struct raplsim *s, int sig)
+{
+	bool *fault = sig == SIGUSR1 ? &s->stalled : &s->garbage;
+	const char *what = sig == SIGUSR1 ? "stall" : "garbage";
+	uint64_t mono = clock_ns(CLOCK_MONOTONIC);
+	uint64_t real = s->real0_ns + (mono - s->mono0_ns);
+
+	*fault = !*fault;
+	fprintf(stderr, "raplsim: %s %s\n", what, *fault ? "on" : "off");
+	if (fprintf(s->truth,
+		    "# %" PRIu64 ".%09" PRIu64 " %" PRIu64 ".%09" PRIu64
+		    " %s %s\n",
+		    mono / NS_PER_S, mono % NS_PER_S, real / NS_PER_S,
+		    real % NS_PER_S, what, *fault ? "on" : "off") < 0 ||
+		fflush(s->truth) != 0)
+		return fail("cannot write the truth log: %s", strerror(errno));
+	return 0;
+}
+
+static int run(struct raplsim *s, const sigset_t *sigs)
 {
 	uint64_t step_ns = s->o.step_ms * 1000000;
 	uint64_t update_ns = s->o.update_ms * 1000000;
@@ -347,14 +381,16 @@ static int run(struct raplsim *s, const sigset_t *stop)
 		uint64_t now = clock_ns(CLOCK_MONOTONIC), rel, in_step, wait,
 			 tick;
 		struct timespec ts;
+		int sig;
 
 		rel = now - s->mono0_ns;
 		if (advance_steps(s, rel))
 			return -1;
 		in_step = rel - s->step * step_ns;
-		for (int i = 0; i < s->nzones; i++)
+		for (int i = 0; i < s->nzones && !s->stalled; i++)
 			if (write_energy(&s->zones[i],
-				    zone_energy(&s->zones[i], in_step)))
+				    zone_energy(&s->zones[i], in_step),
+				    s->garbage))
 				return -1;
 		if (rel >= next_log) {
 			if (log_truth(s, now, in_step))
@@ -368,7 +404,13 @@ static int run(struct raplsim *s, const sigset_t *stop)
 		wait = tick * update_ns > now ? tick * update_ns - now : 0;
 		ts.tv_sec = (time_t)(wait / NS_PER_S);
 		ts.tv_nsec = (long)(wait % NS_PER_S);
-		if (sigtimedwait(stop, NULL, &ts) >= 0)
+		sig = sigtimedwait(sigs, NULL, &ts);
+		if (sig == SIGUSR1 || sig == SIGUSR2) {
+			if (toggle_fault(s, sig))
+				return -1;
+			continue;
+		}
+		if (sig >= 0)
 			return 0;
 		if (errno != EAGAIN && errno != EINTR)
 			return fail("sigtimedwait: %s", strerror(errno));
@@ -383,7 +425,9 @@ static void usage(FILE *f)
 	      "  [--duration S] [--pkg-watts MIN:MAX] [--dram-watts MIN:MAX]\n"
 	      "  [--pkg-range-uj UJ] [--dram-range-uj UJ]\n"
 	      "Builds a powercap tree in DIR (e.g. /sys/class/powercap in a\n"
-	      "private mount namespace) and advances it until SIGTERM.\n",
+	      "private mount namespace) and advances it until SIGTERM.\n"
+	      "SIGUSR1 stalls the counters (again: resumes), SIGUSR2 makes\n"
+	      "them read \"n/a\" (again: numbers).\n",
 		f);
 }
 
@@ -529,7 +573,7 @@ static int parse_opts(int argc, char **argv, struct raplsim_opts *o)
 int main(int argc, char **argv)
 {
 	struct raplsim *s = calloc(1, sizeof(*s));
-	sigset_t stop;
+	sigset_t sigs; /* stop, or toggle a fault */
 	int rc = 1;
 
 	if (!s) {
@@ -538,11 +582,13 @@ int main(int argc, char **argv)
 	}
 	if (parse_opts(argc, argv, &s->o))
 		goto out;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 
 	s->truth = fopen(s->o.truth, "w");
 	if (!s->truth) {
@@ -566,7 +612,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (s->o.ready && write_ready(s->o.ready, "%d\n", (int)getpid()))
 		goto out;
-	rc = run(s, &stop) ? 1 : 0;
+	rc = run(s, &sigs) ? 1 : 0;
 out:
 	for (int i = 0; i < s->nzones; i++)
 		close(s->zones[i].fd);

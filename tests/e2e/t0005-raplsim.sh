@@ -3,7 +3,9 @@
 # its ground truth: at constant power (2 packages at 100 W, 2 dram at 10 W)
 # the truth log rises at exactly 220 W and the counters, read with their
 # wraps, at 220 W (core zones, at half their package, are not in the truth);
-# the same seed gives the same profile, another seed another one.
+# the same seed gives the same profile, another seed another one; and its
+# faults: SIGUSR1 freezes the counters (the truth goes on; at the end they
+# jump to it), SIGUSR2 makes them read "n/a" until sent again.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_setup
@@ -76,4 +78,34 @@ a=$(profile 7 a) b=$(profile 7 b) c=$(profile 8 c)
 [ "$(echo "$a" | wc -l)" -eq 15 ] || e2e_fail "expected 15 step boundaries in 2 s"
 [ "$a" = "$b" ] || e2e_fail "seed 7 gave two different profiles"
 [ "$a" != "$c" ] || e2e_fail "seeds 7 and 8 gave the same profile"
-[ "$e2e_failed" -ne 0 ] || e2e_say "constant power exact, counters and wraps right, profile deterministic"
+# Faults, at 100 W per package: counters frozen for 1 s, then caught up
+# with the truth; then "n/a" until SIGUSR2 again.
+"$RAPLSIM" --root "$dir/faults" --truth "$dir/faults.truth" --ready "$dir/faults.pid" \
+	--packages 1 --pkg-watts 100:100 --dram-watts 0:0 \
+	--pkg-range-uj 1000000000000 2>"$dir/faults.err" &
+for ((i = 0; i < 50; i++)); do [ -s "$dir/faults.pid" ] && break; sleep 0.1; done
+fpid=$(cat "$dir/faults.pid")
+pkg=$dir/faults/intel-rapl/intel-rapl:0/energy_uj
+read -r e0 < "$pkg"
+kill -USR1 "$fpid"; sleep 0.3
+read -r e1 < "$pkg"; sleep 1
+read -r e2 < "$pkg"
+kill -USR1 "$fpid"; sleep 0.3
+read -r e3 < "$pkg"
+kill -USR2 "$fpid"; sleep 0.3
+read -r g < "$pkg"
+kill -USR2 "$fpid"; sleep 0.3
+read -r e4 < "$pkg"
+kill "$fpid"; wait "$fpid"
+[ "$e1" = "$e2" ] || e2e_fail "stalled counter moved: $e1 then $e2"
+# 1.6 s at 100 W from e1 to e3 (a range too large to wrap here).
+jump=$(( (e3 - e1) / 1000000 ))
+[ "$jump" -ge 155 ] && [ "$jump" -le 170 ] ||
+	e2e_fail "after the stall the counter rose $jump J, expected about 160 J"
+[ "$g" = "n/a" ] || e2e_fail "garbage mode shows '$g', not n/a"
+[ "$e4" -gt "$e3" ] 2>/dev/null || e2e_fail "numbers did not come back: '$e4'"
+[ "$(grep -c '^# .* \(stall\|garbage\) \(on\|off\)$' "$dir/faults.truth")" -eq 4 ] ||
+	e2e_fail "the truth log does not record the 4 fault changes"
+e2e_say "faults: frozen for 1 s then +$jump J, n/a then numbers again"
+
+[ "$e2e_failed" -ne 0 ] || e2e_say "constant power exact, counters and wraps right, profile deterministic, faults as documented"

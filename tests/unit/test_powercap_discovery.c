@@ -306,8 +306,9 @@ END_TEST
 /*
  * Polling through the open files: counters advance in place (as the
  * simulator and the kernel do), wrap, an impossible jump is rejected, a
- * vanished zone is an error. Ceilings: 2 x 150 W for the packages (their
- * constraint), the 1000 W default for dram.
+ * delta over an interval that could hide wraps is not counted, a vanished
+ * zone is an error. Ceilings: 2 x 150 W for the packages (their
+ * constraint), the 1000 W default for dram (shortest wrap 262 s).
  */
 START_TEST(test_polling)
 {
@@ -331,6 +332,10 @@ START_TEST(test_polling)
 		{150 * J, 20 * J, 1120 * J + 7, 3, 1, 340 * J},
 		/* 4 s: counting resumes from the jump. */
 		{250 * J, 30 * J, 1220 * J + 7, 4, 0, 550 * J},
+		/* 300 s: 296 s since the last reading, past dram's 262 s
+		 * wrap period: its 10 J are not counted, the packages'
+		 * (873 s) are. */
+		{350 * J, 40 * J, 1320 * J + 7, 300, 1, 750 * J},
 	};
 	struct powercap_zones_error err = {{0}};
 	struct powercap_zones_info info;
@@ -364,28 +369,44 @@ START_TEST(test_polling)
 			"step %zu: %" PRIu64 " uJ, expected %" PRIu64, i, total,
 			steps[i].total_uj);
 	}
+	ck_assert_msg(strstr(err.text, "wraps may be missing") != NULL, "%s",
+		err.text);
+	ck_assert_int_eq(powercap_zones_get(z, 1, &info), 0);
+	ck_assert_uint_eq(info.uncertain, 1);
+	ck_assert_uint_eq(info.total_uj, 30 * J);
 	ck_assert_int_eq(powercap_zones_get(z, 2, &info), 0);
 	ck_assert_uint_eq(info.rejected, 1);
+	ck_assert_uint_eq(info.uncertain, 0);
 
 	/* package-1 reads "n/a": an error, counters left alone. */
 	put(tree[2].dir, "energy_uj", "n/a\n", 0444);
 	memset(&err, 0, sizeof(err));
 	ck_assert_int_eq(
-		powercap_zones_poll(z, INT64_C(4500000000), &total, &err), -1);
+		powercap_zones_poll(z, INT64_C(300500000000), &total, &err),
+		-1);
 	ck_assert_str_eq(err.text,
 		RAPL "/intel-rapl:1/energy_uj: not a number: \"n/a\"");
-	ck_assert_uint_eq(total, 550 * J);
+	ck_assert_uint_eq(total, 750 * J);
+	/* Padded with spaces, as a simulator writes it: the same message. */
+	put(tree[2].dir, "energy_uj", "n/a                     \n", 0444);
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(
+		powercap_zones_poll(z, INT64_C(300700000000), &total, &err),
+		-1);
+	ck_assert_str_eq(err.text,
+		RAPL "/intel-rapl:1/energy_uj: not a number: \"n/a\"");
 
 	/* The dram zone vanishes. */
 	if (unlink(RAPL "/intel-rapl:0/intel-rapl:0:0/energy_uj") < 0)
 		die("unlink");
 	memset(&err, 0, sizeof(err));
 	ck_assert_int_eq(
-		powercap_zones_poll(z, INT64_C(5000000000), &total, &err), -1);
+		powercap_zones_poll(z, INT64_C(301000000000), &total, &err),
+		-1);
 	ck_assert_str_eq(err.text,
 		RAPL "/intel-rapl:0/intel-rapl:0:0/energy_uj:"
 		     " zone vanished (file removed)");
-	ck_assert_uint_eq(total, 550 * J);
+	ck_assert_uint_eq(total, 750 * J);
 	powercap_zones_close(z);
 }
 END_TEST

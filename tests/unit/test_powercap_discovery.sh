@@ -2,6 +2,7 @@
 # Run test_powercap_discovery in a private mount namespace with a tmpfs over
 # /sys/class, so simulated RAPL trees never touch the real sysfs. Needs root
 # (unshare, mount); skipped (77) otherwise.
+#   POWERCAP_TEST_WRAPPER="valgrind ..."  runs the program under a wrapper
 set -eu
 bin=${POWERCAP_TEST_BIN:-./unit/test_powercap_discovery}
 if [ -z "${POWERCAP_TEST_NS:-}" ]; then
@@ -14,4 +15,5 @@ fi
 export POWERCAP_TEST_NS
 mount --make-rprivate /
 mount -t tmpfs -o mode=755 slurm-carbon-test /sys/class
-exec "$bin"
+# shellcheck disable=SC2086 # the wrapper is a command with its arguments
+exec ${POWERCAP_TEST_WRAPPER:-} "$bin"

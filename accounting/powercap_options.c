@@ -1,0 +1,108 @@
+/*
+ * powercap_options.c: parse and check the acct_gather_energy/powercap
+ * options from their text in acct_gather.conf.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <strings.h>
+
+#include "powercap_options.h"
+#include "rapl.h"
+
+static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	errno = EINVAL;
+	if (!err || err->text[0])
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void powercap_options_init(struct powercap_options *o)
+{
+	*o = (struct powercap_options){.mode = POWERCAP_ZONES_PACKAGE};
+}
+
+const char *powercap_options_mode_name(enum powercap_zones_mode mode)
+{
+	return mode == POWERCAP_ZONES_PSYS ? "psys" : "package";
+}
+
+static bool is_any(const char *value, const char *const *words)
+{
+	for (; *words; words++)
+		if (!strcasecmp(value, *words))
+			return true;
+	return false;
+}
+
+/* Digits only: no sign, space, exponent or unit, so no typo gets through. */
+static int parse_watts(const char *value, uint64_t *watts)
+{
+	uint64_t w = 0;
+	const char *p;
+
+	if (!*value)
+		return -1;
+	for (p = value; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		w = w * 10 + (uint64_t)(*p - '0');
+		if (w > POWERCAP_OPTIONS_MAX_WATTS)
+			return -1;
+	}
+	*watts = w;
+	return 0;
+}
+
+int powercap_options_set(struct powercap_options *o, const char *key,
+	const char *value, struct powercap_zones_error *err)
+{
+	static const char *const yes[] = {"yes", "true", "up", "1", NULL};
+	static const char *const no[] = {"no", "false", "down", "0", NULL};
+	uint64_t watts;
+
+	if (!key || !value)
+		return errprintf(err, "%s=%s: no option or no value",
+			key ? key : "(null)", value ? value : "(null)");
+	if (!strcasecmp(key, POWERCAP_OPTION_ZONES)) {
+		if (!strcasecmp(value, "package"))
+			o->mode = POWERCAP_ZONES_PACKAGE;
+		else if (!strcasecmp(value, "psys"))
+			o->mode = POWERCAP_ZONES_PSYS;
+		else
+			return errprintf(err, "%s=%s: expected package or psys",
+				POWERCAP_OPTION_ZONES, value);
+		return 0;
+	}
+	if (!strcasecmp(key, POWERCAP_OPTION_MAX_WATTS)) {
+		if (parse_watts(value, &watts))
+			return errprintf(err,
+				"%s=%s: expected a whole number of watts"
+				" from 0 to %d",
+				POWERCAP_OPTION_MAX_WATTS, value,
+				POWERCAP_OPTIONS_MAX_WATTS);
+		o->max_uw = watts * RAPL_UJ_PER_J;
+		return 0;
+	}
+	if (!strcasecmp(key, POWERCAP_OPTION_DRAIN)) {
+		if (is_any(value, yes))
+			o->drain_on_error = true;
+		else if (is_any(value, no))
+			o->drain_on_error = false;
+		else
+			return errprintf(err, "%s=%s: expected yes or no",
+				POWERCAP_OPTION_DRAIN, value);
+		return 0;
+	}
+	return errprintf(
+		err, "%s=%s: not an option of this plugin", key, value);
+}

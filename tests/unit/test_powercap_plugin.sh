@@ -1,0 +1,19 @@
+#!/bin/sh
+# Run test_powercap_plugin in a private mount namespace with a tmpfs over
+# /sys/class, so the simulated RAPL trees the loaded plugin reads never
+# touch the real sysfs. Needs root (unshare, mount); skipped (77) otherwise.
+#   POWERCAP_TEST_WRAPPER="valgrind ..."  runs the program under a wrapper
+set -eu
+bin=${POWERCAP_TEST_BIN:-./unit/test_powercap_plugin}
+if [ -z "${POWERCAP_TEST_NS:-}" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: the plugin tests need root (unshare -m)"
+		exit 77
+	fi
+	POWERCAP_TEST_NS=1 exec unshare -m "$0" "$@"
+fi
+export POWERCAP_TEST_NS
+mount --make-rprivate /
+mount -t tmpfs -o mode=755 slurm-carbon-test /sys/class
+# shellcheck disable=SC2086 # the wrapper is a command with its arguments
+exec ${POWERCAP_TEST_WRAPPER:-} "$bin"
