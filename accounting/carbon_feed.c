@@ -185,6 +185,10 @@ static void refresh_region(struct carbon_feed *f, size_t i, time_t now)
 		}
 	}
 	if (now - id.mtime.tv_sec > f->conf->forecast_max_age) {
+		/* logged when it became stale: the age in the text grows
+		 * at every look and would log it again each time */
+		if (fr->state == SERIES_STALE)
+			return;
 		snprintf(why, sizeof(why),
 			"forecast %s is stale: last written %lld s ago, "
 			"ForecastMaxAge is %lld s",

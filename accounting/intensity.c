@@ -1,6 +1,7 @@
 /*
  * intensity.c: the carbon-intensity series as a step function: typical step,
- * gap filling, cyclic mapping and O(log n) integrals over prefix sums.
+ * gap filling, cyclic mapping and integrals over prefix sums (O(1) on a
+ * regular series, O(log n) at worst).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -257,22 +258,42 @@ size_t intensity_series_filled(const struct intensity_series *s)
 
 /*
  * Offset of t into [0, span), cyclically. span <= 2^61 keeps the
- * difference of the two remainders within int64.
+ * difference of the two remainders within int64. A time inside the series
+ * (the usual case) needs no division.
  */
 static int64_t offset_of(const struct intensity_series *s, int64_t t)
 {
-	int64_t r = t % s->span - s->t[0] % s->span;
+	int64_t r;
 
+	if (t >= s->t[0] && t < s->t[s->n])
+		return t - s->t[0];
+	r = t % s->span - s->t[0] % s->span;
 	r %= s->span;
 	return r < 0 ? r + s->span : r;
 }
 
-/* Index i of the sample whose interval holds offset r in [0, span). */
+/*
+ * Index i of the sample whose interval holds offset r in [0, span):
+ * t[i] <= t[0] + r < t[i + 1]. Samples are usually one step apart, so
+ * r / step is checked first; a binary search on the side it points to
+ * finds the rest (irregular series, filled gaps off the step grid).
+ */
 static size_t index_of(const struct intensity_series *s, int64_t r)
 {
 	int64_t key = s->t[0] + r;
+	uint64_t guess = (uint64_t)r / (uint64_t)s->step;
 	size_t lo = 0, hi = s->n; /* t[lo] <= key < t[hi] */
 
+	if (guess < s->n) {
+		size_t g = (size_t)guess;
+
+		if (s->t[g] > key)
+			hi = g;
+		else if (key < s->t[g + 1])
+			return g;
+		else
+			lo = g + 1;
+	}
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -299,18 +320,24 @@ int64_t intensity_series_next_change(
 	return t > INT64_MAX - ahead ? INT64_MAX : t + ahead;
 }
 
-/* Integral over [start, start + r), r in [0, span]. */
-static double prefix(const struct intensity_series *s, int64_t r)
+/* Integral over [start, start + r) for r in [0, span), in sample i. */
+static double prefix_at(const struct intensity_series *s, size_t i, int64_t r)
 {
-	size_t i;
-
-	if (r >= s->span)
-		return s->cum[s->n];
-	i = index_of(s, r);
 	return s->cum[i] + s->v[i] * (double)(s->t[0] + r - s->t[i]);
 }
 
-/* Integral over [start + a, start + b), 0 <= a <= b <= span. */
+/* Integral over [start, start + r), r in [0, span]. */
+static double prefix(const struct intensity_series *s, int64_t r)
+{
+	if (r >= s->span)
+		return s->cum[s->n];
+	return prefix_at(s, index_of(s, r), r);
+}
+
+/*
+ * Integral over [start + a, start + b), 0 <= a <= b <= span. The sample
+ * found for a serves both the one-interval case and a's prefix.
+ */
 static double between(const struct intensity_series *s, int64_t a, int64_t b)
 {
 	size_t i = index_of(s, a);
@@ -318,21 +345,27 @@ static double between(const struct intensity_series *s, int64_t a, int64_t b)
 	/* Within one interval: one exact product, no cancellation. */
 	if (s->t[0] + b <= s->t[i + 1])
 		return s->v[i] * (double)(b - a);
-	return prefix(s, b) - prefix(s, a);
+	return prefix(s, b) - prefix_at(s, i, a);
 }
 
 double intensity_series_integral(
 	const struct intensity_series *s, int64_t t0, int64_t t1)
 {
-	uint64_t len, cycles;
+	uint64_t len, span = (uint64_t)s->span, cycles = 0;
 	int64_t r0, rem;
 	double sum;
 
 	if (t1 <= t0)
 		return 0.0;
 	len = (uint64_t)t1 - (uint64_t)t0;
-	cycles = len / (uint64_t)s->span;
-	rem = (int64_t)(len % (uint64_t)s->span);
+	/* An interval shorter than the series (the usual case) needs no
+	 * division. */
+	if (len < span) {
+		rem = (int64_t)len;
+	} else {
+		cycles = len / span;
+		rem = (int64_t)(len % span);
+	}
 	r0 = offset_of(s, t0);
 	sum = cycles ? (double)cycles * s->cum[s->n] : 0.0;
 	if (rem == 0)

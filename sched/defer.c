@@ -35,7 +35,8 @@ int defer_decide(const struct intensity_series *forecast,
 	end = intensity_series_end(forecast);
 	if (rq->now < start || rq->now >= end)
 		return no(d, rq->now, "the forecast does not cover now");
-	latest = rq->now + rq->max_delay;
+	latest = rq->max_delay < INT64_MAX - rq->now ? rq->now + rq->max_delay
+						      : INT64_MAX;
 	if (end - dur < latest)
 		latest = end - dur;
 	if (latest <= rq->now)

@@ -40,10 +40,10 @@ int defer_decide(const struct intensity_series *forecast,
 	const struct defer_request *rq, struct defer_decision *d);
 
 /*
- * What the submitter reads: "deferred to 2026-11-30 02:00 UTC (in 6 h 12
- * min) for lower-carbon power in region gb, about 38% less CO2e than
- * starting now; submit with --begin=now to opt out". 0, or -1 if it did
- * not fit.
+ * What the submitter reads: "deferred to 2026-11-30 02:00:00 UTC (in 6 h
+ * 12 min) for lower-carbon power in region gb: about 38% less CO2e than
+ * starting now (forecast 120 instead of 194 gCO2e/kWh); submit with
+ * --begin=now to opt out". 0, or -1 if it did not fit.
  */
 int defer_message(const struct defer_decision *d, const char *region,
 	char *buf, size_t size);

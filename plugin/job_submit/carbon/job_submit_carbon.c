@@ -218,7 +218,6 @@ static double expected_grams(const struct submission *sub,
 {
 	const struct carbon_region *r =
 		carbon_conf_partition_region(sub->conf, partition);
-	const struct intensity_series *s;
 	double integral, watts;
 
 	if (!r)
@@ -226,7 +225,9 @@ static double expected_grams(const struct submission *sub,
 	if (!r->path) {
 		integral = r->constant * (double)sub->limit_s;
 	} else {
-		s = carbon_feed_forecast(js.feed, r, NULL);
+		const struct intensity_series *s =
+			carbon_feed_forecast(js.feed, r, NULL);
+
 		if (!s || start < intensity_series_start(s) ||
 			start + sub->limit_s > intensity_series_end(s))
 			return -1;

@@ -216,7 +216,6 @@ extern void site_factor_p_set(job_record_t *job_ptr)
 struct collect {
 	size_t n;
 	int64_t origin;
-	bool nomem;
 };
 
 static int collect_pending(void *x, void *arg)
