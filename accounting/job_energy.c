@@ -10,7 +10,12 @@
 
 #include "job_energy.h"
 
-/* Step lifetimes are whole seconds: this much slack either side. */
+/*
+ * Step lifetimes are whole seconds: a step inside another one's lifetime
+ * widened by this much either side is inside it (a step recorded to end a
+ * second after its batch step). Partial overlaps are measured exactly, so
+ * a step that starts the second another ended loses nothing.
+ */
 #define SLACK_S 1
 
 const char *energy_source_name(enum energy_source s)
@@ -85,8 +90,8 @@ static int accept(struct accepted *a, size_t step, size_t node)
 		je->iv = iv;
 		je->iv_cap = cap;
 	}
-	je->iv[4 * a->n] = s->start - SLACK_S;
-	je->iv[4 * a->n + 1] = s->end + SLACK_S;
+	je->iv[4 * a->n] = s->start;
+	je->iv[4 * a->n + 1] = s->end;
 	je->iv[4 * a->n + 2] = (int64_t)step;
 	je->iv[4 * a->n + 3] = (int64_t)node;
 	a->n++;
@@ -164,13 +169,14 @@ static int64_t union_length(int64_t *pairs, size_t n)
 }
 
 /*
- * Fraction of [s, e] on node not yet covered by accepted intervals; for
- * an instant (e <= s), 0 if covered and 1 if not. -1 on ENOMEM.
+ * Fraction of [s, e] on node not yet covered by accepted intervals: 0 when
+ * one of them, widened by SLACK_S, holds it; otherwise exactly measured.
+ * For an instant (e <= s), 0 if covered and 1 if not. -1 on ENOMEM.
  */
 static double uncovered(const struct accepted *a, const char *node, int64_t s,
 	int64_t e)
 {
-	int64_t *clip;
+	int64_t *clip, last = e > s ? e : s;
 	size_t i, n = 0;
 
 	if (reserve_clip(a->je, a->n + 1) < 0)
@@ -181,13 +187,15 @@ static double uncovered(const struct accepted *a, const char *node, int64_t s,
 		const char *name;
 
 		/* the times first: comparing them is cheaper than the names */
-		if (e <= s ? iv[0] > s || s > iv[1] : iv[1] <= s || iv[0] >= e)
+		if (iv[1] + SLACK_S < s || iv[0] - SLACK_S > last)
 			continue;
 		name = iv_node(a, i);
 		if (name != node && strcmp(name, node))
 			continue;
-		if (e <= s)
+		if (iv[0] - SLACK_S <= s && last <= iv[1] + SLACK_S)
 			return 0;
+		if (e <= s || iv[1] <= s || iv[0] >= e)
+			continue;
 		clip[2 * n] = iv[0] > s ? iv[0] : s;
 		clip[2 * n + 1] = iv[1] < e ? iv[1] : e;
 		n++;
@@ -389,4 +397,5 @@ void job_energy_release(struct job_energy *je)
 	je->iv = NULL;
 	je->clip = NULL;
 	je->cap = je->iv_cap = je->clip_cap = je->npieces = 0;
+	memset(je->memo, 0, sizeof(je->memo));
 }

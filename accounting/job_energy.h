@@ -29,8 +29,21 @@ struct energy_piece {
 };
 
 /*
+ * job_carbon.c's memo of a node list's sizes and embodied rate, keyed by
+ * pointers: a scratch must be released (job_energy_release) before the
+ * node lists or the configuration it saw are freed and others made.
+ */
+#define JOB_NODES_MEMO 16
+struct job_nodes_memo {
+	const void *nodes, *conf, *arg;
+	double cpus, mem, gpus, rate;
+	long bad;
+};
+
+/*
  * The result, reusable from job to job (pieces grows as needed; free it
- * with job_energy_release). rule names the rule that applied.
+ * with job_energy_release). rule names the rule that applied. Zero it
+ * before the first use.
  */
 struct job_energy {
 	enum energy_source source;
@@ -45,6 +58,8 @@ struct job_energy {
 	int64_t *clip;
 	size_t clip_cap;
 	char why[160]; /* with ENERGY_SOURCE_PARTIAL: the first unknown step */
+	/* scratch of job_carbon_compute, which is given a job_energy */
+	struct job_nodes_memo memo[JOB_NODES_MEMO];
 };
 
 /*
@@ -55,8 +70,9 @@ struct job_energy {
  * 2. Otherwise the union of the steps' lifetimes per node: steps are taken
  *    batch first, then by start time (longest first on ties); a step's
  *    energy on a node counts only for the part of its lifetime that no
- *    earlier step already covers there (1 s of slack either side: Slurm
- *    records whole seconds), prorated by time. A step's energy on each
+ *    earlier step already covers there, prorated by time (a step within
+ *    1 s of an earlier step's lifetime at either end counts as inside it:
+ *    Slurm records whole seconds). A step's energy on each
  *    node is the one Slurm kept (largest and smallest node), and the rest
  *    shared evenly among its other nodes. One piece per counted step.
  *    A step whose energy is unknown and that earlier steps do not cover

@@ -286,7 +286,7 @@ static json_t *num_or_null(double v)
 
 static json_t *carbon_json(const struct job_carbon *jc)
 {
-	return json_pack("{s:o s:s s:s s:o s:o s:o s:o s:o s:o s:o s:s? s:s?}",
+	return json_pack("{s:o s:s s:s s:o s:o s:o s:o s:o s:o s:s? s:s?}",
 		"energy_j", num_or_null(jc->energy_j), "energy_source",
 		isfinite(jc->energy_j) ? energy_source_name(jc->source) : "none",
 		"energy_rule", jc->rule ? jc->rule : "", "pue",

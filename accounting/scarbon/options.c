@@ -26,9 +26,9 @@ static const char usage_jobs[] =
 	"\n"
 	"Selection (as sacct):\n"
 	"  -j, --jobs LIST        job ids (123, 123_4, 123+1)\n"
-	"  -u, --user LIST        users (default: yourself; root: everyone)\n"
+	"  -u, --user, --uid LIST users (default: yourself; root: everyone)\n"
 	"  -a, --allusers         every user\n"
-	"  -A, --account LIST     accounts\n"
+	"  -A, --account(s) LIST  accounts\n"
 	"  -r, --partition LIST   partitions\n"
 	"  -s, --state LIST       states (CD, F, CA, TO, R, ...)\n"
 	"  -S, --starttime TIME   jobs running at or after TIME (default: "
@@ -36,6 +36,7 @@ static const char usage_jobs[] =
 	"                         none with -j)\n"
 	"  -E, --endtime TIME     jobs running before TIME (default: now)\n"
 	"  -M, --clusters LIST    clusters, or all (default: this cluster)\n"
+	"  -L, --allclusters      every cluster\n"
 	"  -X, --allocations      job lines only, no steps\n"
 	"Output:\n"
 	"  -o, --format LIST      fields, each optionally NAME%WIDTH (see "
@@ -298,11 +299,40 @@ static int check_combination(struct scarbon_opts *o, struct sc_error *err)
 					 "of scarbon stamp");
 	if (o->cmd == SCARBON_STAMP && o->output != OUT_TABLE)
 		return sc_errprintf(err, "scarbon stamp prints a summary only");
+	if (o->cmd == SCARBON_CHECK &&
+		(o->jobs || o->users || o->accounts || o->partitions ||
+			o->states || o->clusters || o->have_start ||
+			o->have_end || o->format || o->output != OUT_TABLE))
+		return sc_errprintf(err, "scarbon check takes only --conf");
 	if (o->have_start && o->have_end && o->end < o->start)
 		return sc_errprintf(err, "-E is before -S");
 	if (o->settle < 0)
 		o->settle = DEFAULT_SETTLE_S;
 	return 0;
+}
+
+/*
+ * An unknown option or one without its value: a long option is named as
+ * written; a short one by its letter (it may sit inside a cluster such as
+ * -qX, where argv[optind - 1] is not it).
+ */
+static int bad_option(int c, const char *arg, struct sc_error *err)
+{
+	const struct option *lo;
+	char name[64];
+
+	if (!strncmp(arg, "--", 2))
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(name, sizeof(name), "-%c", optopt);
+	if (c == ':')
+		return sc_errprintf(err, "option '%s' needs a value", name);
+	for (lo = long_options; lo->name && name[1] == '-'; lo++)
+		if (!strcmp(lo->name, name + 2))
+			return sc_errprintf(err, "option '%s' takes no value",
+				name);
+	return sc_errprintf(err, "unknown option '%s' (see scarbon --help)",
+		name);
 }
 
 int scarbon_opts_parse(int argc, char **argv, time_t now,
@@ -316,17 +346,12 @@ int scarbon_opts_parse(int argc, char **argv, time_t now,
 		return sc_errprintf(err, "unknown command '%s' (report, stamp, "
 					 "check; see scarbon --help)",
 			argv[1]);
-	optind = 1;
+	optind = 0; /* glibc: 0 resets getopt fully, 1 does not */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":j:u:aA:r:s:S:E:M:LXo:npPhV",
 			long_options, NULL)) != -1) {
-		if (c == '?')
-			return sc_errprintf(err, "unknown option '%s' (see "
-						 "scarbon --help)",
-				argv[optind - 1]);
-		if (c == ':')
-			return sc_errprintf(err, "option '%s' needs a value",
-				argv[optind - 1]);
+		if (c == '?' || c == ':')
+			return bad_option(c, argv[optind - 1], err);
 		if (one_option(c, optarg, now, o, err) < 0)
 			return -1;
 	}

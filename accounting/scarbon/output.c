@@ -216,7 +216,8 @@ static void scaled(double v, const char *const *units, const double *steps,
 		buf[0] = '\0';
 		return;
 	}
-	while (u + 1 < nunits && fabs(v) >= steps[u + 1])
+	/* 999.6 J prints as 1.00kJ, not 1000J */
+	while (u + 1 < nunits && fabs(v) >= steps[u + 1] * 0.9995)
 		u++;
 	v /= steps[u];
 	a = fabs(v);

@@ -236,6 +236,20 @@ static int print_json(FILE *f, const struct scarbon_opts *o,
 	return rc < 0 ? sc_errprintf(err, "cannot write JSON") : 0;
 }
 
+int report_check_format(const struct scarbon_opts *o, struct sc_error *err)
+{
+	struct out_column *cols;
+
+	if (o->cmd != SCARBON_REPORT)
+		return 0;
+	if (out_columns(o->format, default_format(o->group), report_fields,
+		    sizeof(report_fields) / sizeof(report_fields[0]), &cols,
+		    err) < 0)
+		return -1;
+	free(cols);
+	return 0;
+}
+
 int report_print(FILE *f, const struct scarbon_opts *o,
 	const struct report_row *rows, size_t n, struct sc_error *err)
 {

@@ -32,6 +32,9 @@ struct report_row {
 long report_group(const struct scarbon_opts *o, const struct job_set *set,
 	const struct job_carbon *jcs, struct report_row **rows);
 
+/* With scarbon report: -1 with err when -o names an unknown field. */
+int report_check_format(const struct scarbon_opts *o, struct sc_error *err);
+
 /* Print rows (the top o->top, then a TOTAL line over all). 0 or -1. */
 int report_print(FILE *f, const struct scarbon_opts *o,
 	const struct report_row *rows, size_t n, struct sc_error *err);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +137,7 @@ static struct job_carbon *compute_all(const struct carbon_conf *conf,
 			break;
 		}
 		if (set->jobs[i].finished && set->jobs[i].start > 0 &&
-			jcs[i].why[0])
+			!isfinite(jcs[i].total_g))
 			(*unknown)++;
 	}
 	job_energy_release(&scratch);
@@ -171,6 +172,25 @@ static int may_stamp(struct slurmdb_source *src)
 	return ok > 0;
 }
 
+/* A bad -o is refused before slurmdbd is asked anything. */
+static int check_format(const struct scarbon_opts *o)
+{
+	struct sc_error err = {{0}};
+	struct out_column *cols = NULL;
+
+	if (o->cmd == SCARBON_STAMP || o->output == OUT_JSON)
+		return 0;
+	if (report_check_format(o, &err) < 0 ||
+		(o->cmd == SCARBON_JOBS &&
+			out_columns(o->format, JOBS_DEFAULT_FORMAT, jobs_fields,
+				jobs_nfields, &cols, &err) < 0)) {
+		fprintf(stderr, "scarbon: %s\n", err.text);
+		return -1;
+	}
+	free(cols);
+	return 0;
+}
+
 static int run(const struct scarbon_opts *o, const struct carbon_conf *conf)
 {
 	struct sc_error err = {{0}};
@@ -182,6 +202,8 @@ static int run(const struct scarbon_opts *o, const struct carbon_conf *conf)
 	int rc = 1;
 
 	job_set_init(&set);
+	if (check_format(o) < 0)
+		return 2;
 	if (!(src = slurmdb_source_open(&err))) {
 		fprintf(stderr, "scarbon: %s\n", err.text);
 		return 1;

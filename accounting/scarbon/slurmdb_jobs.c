@@ -23,13 +23,12 @@
 #define TRES_ID_MEM 2
 #define TRES_ID_ENERGY 3
 
-/* Slurm records 0 J for steps when no energy plugin gathers energy. */
-#define UNMEASURED_MIN_S 2
 
 struct slurmdb_source {
 	void *db;
 	char *cluster;	    /* this cluster's name */
 	char *slurm_user;   /* SlurmUser */
+	bool contain;	    /* PrologFlags=Contain */
 	uint32_t gpu_tres;  /* id of gres/gpu, 0 if none */
 	node_info_msg_t *nodes; /* loaded on first use */
 	bool nodes_tried;
@@ -37,40 +36,53 @@ struct slurmdb_source {
 
 /* ---- connection ---- */
 
-static char *cluster_from_conf(void)
+/*
+ * A key's value in slurm.conf, when slurmctld cannot be asked (it may be
+ * the caller: EpilogSlurmctld). The last setting wins, as in Slurm.
+ */
+static char *slurm_conf_value(const char *key)
 {
 	const char *path = getenv("SLURM_CONF");
-	char line[512], *name = NULL;
+	char line[1024], *value = NULL;
+	size_t klen = strlen(key);
 	FILE *f = fopen(path ? path : "/etc/slurm/slurm.conf", "r");
 
 	if (!f)
 		return NULL;
-	while (!name && fgets(line, sizeof(line), f)) {
+	while (fgets(line, sizeof(line), f)) {
 		char *s = line + strspn(line, " \t");
 
-		if (!strncasecmp(s, "ClusterName=", 12)) {
-			s += 12;
+		if (!strncasecmp(s, key, klen) && s[klen] == '=') {
+			s += klen + 1;
 			s[strcspn(s, " \t\r\n#")] = '\0';
-			name = strdup(s);
+			free(value);
+			value = strdup(s);
 		}
 	}
 	fclose(f);
-	return name;
+	return value;
 }
 
 static void load_ctl_conf(struct slurmdb_source *src)
 {
 	slurm_conf_t *conf = NULL;
+	char *flags;
 
 	if (slurm_load_ctl_conf((time_t)0, &conf) == SLURM_SUCCESS && conf) {
 		if (conf->cluster_name)
 			src->cluster = strdup(conf->cluster_name);
 		if (conf->slurm_user_name)
 			src->slurm_user = strdup(conf->slurm_user_name);
+		src->contain = conf->prolog_flags & PROLOG_FLAG_CONTAIN;
 		slurm_free_ctl_conf(conf);
+		return;
 	}
-	if (!src->cluster)
-		src->cluster = cluster_from_conf();
+	src->cluster = slurm_conf_value("ClusterName");
+	src->slurm_user = slurm_conf_value("SlurmUser");
+	if ((flags = slurm_conf_value("PrologFlags"))) {
+		src->contain = strcasestr(flags, "contain") != NULL;
+		free(flags);
+	}
 }
 
 static void find_gpu_tres(struct slurmdb_source *src)
@@ -409,9 +421,13 @@ static int fill_step(struct job_set *set, const slurmdb_step_rec_t *st,
 		if (!(s->nodes = job_set_nodelist(set, st->nodes, err)))
 			return -1;
 	}
+	/*
+	 * Slurm records 0 J for every step when no energy plugin gathers
+	 * energy (acct_gather_energy/none), and a real node never draws
+	 * exactly 0 J: 0 is "not measured".
+	 */
 	s->energy_j = (double)e;
-	if (e == NO_VAL64 || e == INFINITE64 ||
-		(e == 0 && s->end - s->start >= UNMEASURED_MIN_S))
+	if (e == NO_VAL64 || e == INFINITE64 || e == 0)
 		s->energy_j = NAN;
 	node_extreme(st->stats.tres_usage_in_max,
 		st->stats.tres_usage_in_max_nodeid, &s->max_node,
@@ -489,16 +505,22 @@ static int fill_job(struct slurmdb_source *src, struct job_set *set,
 	r->alloc_cpus = tres_or(j->tres_alloc_str, TRES_ID_CPU, 0);
 	r->alloc_mem_gb = tres_or(j->tres_alloc_str, TRES_ID_MEM, 0) / 1024.0;
 	r->alloc_gpus = tres_or(j->tres_alloc_str, src->gpu_tres, 0);
-	r->cpu_time_s = (double)j->tot_cpu_sec + (double)j->tot_cpu_usec / 1e6;
 	r->nsteps = j->steps ? (size_t)slurm_list_count(j->steps) : 0;
 	if (!r->nsteps)
 		return 0;
 	if (!(r->steps = job_set_steps(set, r->nsteps)))
 		return sc_errprintf(err, "out of memory");
+	/*
+	 * slurmdbd leaves the job's own CPU times at 0; sacct sums the
+	 * steps' (src/sacct/options.c): so do we, for TotalCPU.
+	 */
 	it = slurm_list_iterator_create(j->steps);
-	while ((st = slurm_list_next(it)) && n < r->nsteps)
+	while ((st = slurm_list_next(it)) && n < r->nsteps) {
+		r->cpu_time_s += (double)st->tot_cpu_sec +
+				 (double)st->tot_cpu_usec / 1e6;
 		if (fill_step(set, st, &r->steps[n++], err) < 0)
 			break;
+	}
 	slurm_list_iterator_destroy(it);
 	return sc_error_is_set(err) ? -1 : 0;
 }
@@ -576,6 +598,11 @@ int slurmdb_source_node_size(void *arg, const char *node, struct node_size *out)
 }
 
 /* ---- stamping ---- */
+
+bool slurmdb_source_contain(const struct slurmdb_source *src)
+{
+	return src->contain;
+}
 
 int slurmdb_source_may_stamp(struct slurmdb_source *src, char *who,
 	size_t who_size, char *why, size_t why_size, struct sc_error *err)

@@ -47,6 +47,9 @@ int slurmdb_source_node_size(void *arg, const char *node, struct node_size *out)
 int slurmdb_source_may_stamp(struct slurmdb_source *src, char *who,
 	size_t who_size, char *why, size_t why_size, struct sc_error *err);
 
+/* True when slurmctld runs with PrologFlags=Contain (extern steps). */
+bool slurmdb_source_contain(const struct slurmdb_source *src);
+
 /* Store comment as the job's AdminComment. 0, or -1 with err set. */
 int slurmdb_source_set_admin_comment(struct slurmdb_source *src,
 	const struct job_record *job, const char *comment,

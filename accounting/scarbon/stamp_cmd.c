@@ -9,8 +9,30 @@
 #include "stamp.h"
 #include "stamp_cmd.h"
 
+/*
+ * True when the job's extern step may still be on its way: none with its
+ * energy yet, while another step has some (energy is gathered at all).
+ */
+static bool extern_missing(const struct job_record *job)
+{
+	bool measured = false;
+	size_t i;
+
+	for (i = 0; i < job->nsteps; i++) {
+		const struct job_step_record *s = &job->steps[i];
+
+		if (s->kind == JOB_STEP_EXTERN && s->end > 0 &&
+			isfinite(s->energy_j))
+			return false;
+		if (isfinite(s->energy_j))
+			measured = true;
+	}
+	return measured;
+}
+
 const char *stamp_not_ready(const struct carbon_conf *conf,
-	const struct job_record *job, time_t now, int64_t settle)
+	const struct job_record *job, time_t now, int64_t settle,
+	bool expect_extern)
 {
 	const struct carbon_region *r;
 	size_t i;
@@ -22,6 +44,16 @@ const char *stamp_not_ready(const struct carbon_conf *conf,
 	for (i = 0; i < job->nsteps; i++)
 		if (job->steps[i].end <= 0)
 			return "a step has not ended in the accounting yet";
+	/*
+	 * With PrologFlags=Contain the extern step's record reaches slurmdbd
+	 * after the job's; without it the energy rule would fall back to the
+	 * other steps and the stamp, never redone, would stay wrong. A job
+	 * that ran before Contain was set never gets one: wait an hour at
+	 * most.
+	 */
+	if (expect_extern && job->start > 0 && extern_missing(job) &&
+		(int64_t)now - job->end < STAMP_EXTERN_WAIT_S)
+		return "the extern step is not in the accounting yet";
 	r = carbon_conf_partition_region(conf, job->partition);
 	if (r && r->series && job->end >= intensity_series_end(r->series))
 		return "the intensity series does not reach the job's end yet";
@@ -65,6 +97,7 @@ void stamp_jobs(const struct scarbon_opts *o, const struct carbon_conf *conf,
 	const struct job_carbon *jcs, time_t now, FILE *out, FILE *err_out,
 	struct stamp_tally *t)
 {
+	bool expect_extern = src && slurmdb_source_contain(src);
 	size_t i, len;
 
 	memset(t, 0, sizeof(*t));
@@ -77,7 +110,7 @@ void stamp_jobs(const struct scarbon_opts *o, const struct carbon_conf *conf,
 		}
 		if (job->start <= 0 && job->finished)
 			continue; /* never ran: nothing to account */
-		if (stamp_not_ready(conf, job, now, o->settle)) {
+		if (stamp_not_ready(conf, job, now, o->settle, expect_extern)) {
 			t->pending++;
 			continue;
 		}

@@ -5,6 +5,7 @@
 #ifndef SCARBON_STAMP_CMD_H
 #define SCARBON_STAMP_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -21,9 +22,18 @@ struct stamp_tally {
 	size_t failed;	 /* cannot be stamped (configuration, slurmdbd) */
 };
 
-/* Why a job is not ready to stamp at now, or NULL when it is. */
+/* How long to wait for an extern step that may never come, in seconds. */
+#define STAMP_EXTERN_WAIT_S 3600
+
+/*
+ * Why a job is not ready to stamp at now, or NULL when it is: not ended,
+ * ended less than settle ago, a step not ended, its region's series not
+ * reaching its end, or (expect_extern: PrologFlags=Contain) no extern
+ * step yet, for an hour after its end.
+ */
 const char *stamp_not_ready(const struct carbon_conf *conf,
-	const struct job_record *job, time_t now, int64_t settle);
+	const struct job_record *job, time_t now, int64_t settle,
+	bool expect_extern);
 
 /*
  * Stamp set's jobs (carbon in jcs). Writes through src unless o->dry_run.

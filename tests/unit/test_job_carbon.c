@@ -485,10 +485,11 @@ static const struct job_case job_cases[] = {
 	{
 		/*
 		 * Step 0 on cn1 over [50, 150] (2000 J) after the batch step
-		 * over [0, 100]: with a second of slack either side the batch
-		 * covers [-1, 101], so 51 of the step's 100 s are covered and
-		 * 49 % of its energy counts: 1000 + 980 = 1980 J; x 1.5 x 250
-		 * / 3.6e6 = 0.20625 g. Embodied: 140 / 13149 x 150 / 16.
+		 * over [0, 100]: it is not within a second of the batch's
+		 * lifetime, so the overlap is measured exactly: 50 of its
+		 * 100 s are covered and 50 % of its energy counts: 1000 +
+		 * 1000 = 2000 J; x 1.5 x 250 / 3.6e6 = 0.2083333 g.
+		 * Embodied: 140 / 13149 x 150 / 16.
 		 */
 		.what = "a partly overlapping step prorated",
 		.partition = "const",
@@ -501,13 +502,65 @@ static const struct job_case job_cases[] = {
 		.source = ENERGY_SOURCE_MEASURED,
 		.rule = "union of steps",
 		.region = "flat",
-		.energy_j = 1980,
+		.energy_j = 2000,
 		.pue = 1.5,
 		.intensity = 250,
-		.operational_g = 0.20625,
+		.operational_g = 2000 * 1.5 * 250 / 3.6e6,
 		.embodied_g = 140.0 / 13149 * 150 / 16,
 		.share = 0.0625,
 		.npieces = 2,
+	},
+	{
+		/*
+		 * Step 1 on cn1 starts the second step 0 ended there, no
+		 * batch step: nothing overlaps, both count in full: 500 + 700
+		 * = 1200 J; x 1.5 x 250 / 3.6e6 = 0.125 g. Embodied: 140 /
+		 * 13149 x 40 / 16.
+		 */
+		.what = "back-to-back steps both counted",
+		.partition = "const",
+		.nodes = "cn1",
+		.start = T11,
+		.end = T11 + 40,
+		.cpus = 4,
+		.steps = {STEP("0", N, T11, T11 + 20, "cn1", 500),
+			STEP("1", N, T11 + 20, T11 + 40, "cn1", 700)},
+		.source = ENERGY_SOURCE_MEASURED,
+		.rule = "union of steps",
+		.region = "flat",
+		.energy_j = 1200,
+		.pue = 1.5,
+		.intensity = 250,
+		.operational_g = 0.125,
+		.embodied_g = 140.0 / 13149 * 40 / 16,
+		.share = 0.0625,
+		.npieces = 2,
+	},
+	{
+		/*
+		 * Step 0 recorded over [0, 101] inside a batch step over
+		 * [0, 100]: within a second of it (whole seconds), so covered:
+		 * 1000 J; x 1.5 x 250 / 3.6e6 = 0.1041666 g. Embodied: 140 /
+		 * 13149 x 101 / 16.
+		 */
+		.what = "a step a second past its batch step is inside it",
+		.partition = "const",
+		.nodes = "cn1",
+		.start = T11,
+		.end = T11 + 101,
+		.cpus = 4,
+		.steps = {STEP("batch", B, T11, T11 + 100, "cn1", 1000),
+			STEP("0", N, T11, T11 + 101, "cn1", 1010)},
+		.source = ENERGY_SOURCE_MEASURED,
+		.rule = "union of steps",
+		.region = "flat",
+		.energy_j = 1000,
+		.pue = 1.5,
+		.intensity = 250,
+		.operational_g = 1000 * 1.5 * 250 / 3.6e6,
+		.embodied_g = 140.0 / 13149 * 101 / 16,
+		.share = 0.0625,
+		.npieces = 1,
 	},
 	{
 		/*
