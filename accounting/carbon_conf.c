@@ -1071,11 +1071,9 @@ const struct carbon_region *carbon_conf_region(
 	return NULL;
 }
 
-const struct carbon_region *carbon_conf_partition_region(
-	const struct carbon_conf *c, const char *partition)
+const struct carbon_region *carbon_conf_region_of(
+	const struct carbon_conf *c, const struct carbon_partition *p)
 {
-	const struct carbon_partition *p = carbon_conf_partition(c, partition);
-
 	if (p && p->region != (size_t)-1)
 		return &c->regions[p->region];
 	if (c->default_region >= 0)
@@ -1083,11 +1081,21 @@ const struct carbon_region *carbon_conf_partition_region(
 	return NULL;
 }
 
+double carbon_conf_pue_of(
+	const struct carbon_conf *c, const struct carbon_partition *p)
+{
+	return p && p->pue > 0 ? p->pue : c->pue;
+}
+
+const struct carbon_region *carbon_conf_partition_region(
+	const struct carbon_conf *c, const char *partition)
+{
+	return carbon_conf_region_of(c, carbon_conf_partition(c, partition));
+}
+
 double carbon_conf_pue(const struct carbon_conf *c, const char *partition)
 {
-	const struct carbon_partition *p = carbon_conf_partition(c, partition);
-
-	return p && p->pue > 0 ? p->pue : c->pue;
+	return carbon_conf_pue_of(c, carbon_conf_partition(c, partition));
 }
 
 const struct carbon_node_group *carbon_conf_node_group(

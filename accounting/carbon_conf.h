@@ -150,6 +150,12 @@ const struct carbon_region *carbon_conf_region(
 /* PUE of a partition's jobs: its own, else the site's. */
 double carbon_conf_pue(const struct carbon_conf *conf, const char *partition);
 
+/* The same two from a partition's entry (NULL: not in carbon.conf). */
+const struct carbon_region *carbon_conf_region_of(
+	const struct carbon_conf *conf, const struct carbon_partition *p);
+double carbon_conf_pue_of(
+	const struct carbon_conf *conf, const struct carbon_partition *p);
+
 /* The group of a node: the first NodeName list holding it, else DEFAULT. */
 const struct carbon_node_group *carbon_conf_node_group(
 	const struct carbon_conf *conf, const char *node);

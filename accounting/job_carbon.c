@@ -3,6 +3,7 @@
  * carbon.conf: the same model (carbon.c) the simulator uses.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,11 +42,10 @@ static int estimate(const struct carbon_conf *conf,
 }
 
 static void operational(const struct carbon_conf *conf,
-	const struct job_record *job, const struct job_energy *je,
-	struct job_carbon *out)
+	const struct carbon_partition *part, const struct job_record *job,
+	const struct job_energy *je, struct job_carbon *out)
 {
-	const struct carbon_region *r =
-		carbon_conf_partition_region(conf, job->partition);
+	const struct carbon_region *r = carbon_conf_region_of(conf, part);
 	struct carbon_intensity ci;
 	struct sc_error err;
 	double grams = 0, weighted = 0;
@@ -124,37 +124,65 @@ static double share_of(const struct carbon_conf *conf,
  * TiR the elapsed time and RR / ToR the job's share of all its nodes taken
  * together (per-node allocations are not in the accounting records).
  */
-static void embodied(const struct carbon_conf *conf,
-	const struct job_record *job, job_carbon_node_size_fn *size_of,
-	void *arg, struct job_carbon *out)
+/*
+ * The sizes and embodied rate of a node list, summed over its nodes (or
+ * bad set to the first node whose size is unknown). The same few lists
+ * come back from job to job, so the last results are memoised in the
+ * scratch (keyed by the list and the configuration, both immutable).
+ */
+static const struct job_nodes_memo *nodes_memo(const struct carbon_conf *conf,
+	const struct nodelist *nodes, job_carbon_node_size_fn *size_of,
+	void *arg, struct job_energy *je)
 {
-	double cpus = 0, mem = 0, gpus = 0, rate = 0; /* rate: g per s */
-	size_t i, n = job->nodes ? nodelist_count(job->nodes) : 0;
+	struct job_nodes_memo *m =
+		&je->memo[((uintptr_t)nodes >> 4) % JOB_NODES_MEMO];
+	size_t i, n = nodelist_count(nodes);
 
-	if (!n) {
-		why(out, "job has no nodes");
-		return;
-	}
+	if (m->nodes == nodes && m->conf == conf && m->arg == arg)
+		return m;
+	memset(m, 0, sizeof(*m));
+	m->bad = -1;
 	for (i = 0; i < n; i++) {
-		const char *node = nodelist_name(job->nodes, i);
+		const char *node = nodelist_name(nodes, i);
 		const struct carbon_node_group *g =
 			carbon_conf_node_group(conf, node);
 		struct node_size ns;
 
 		if (node_size(g, node, size_of, arg, &ns) < 0) {
-			why(out, "node %s: its CPU count is unknown (give "
-				 "CPUs= on a NodeName line of carbon.conf)",
-				node);
-			return;
+			m->bad = (long)i;
+			break;
 		}
-		cpus += ns.cpus;
-		mem += ns.memory_gb;
-		gpus += ns.gpus;
-		rate += g->embodied_kg * 1000.0 /
-			(g->lifetime_years * CARBON_S_PER_YEAR);
+		m->cpus += ns.cpus;
+		m->mem += ns.memory_gb;
+		m->gpus += ns.gpus;
+		m->rate += g->embodied_kg * 1000.0 /
+			   (g->lifetime_years * CARBON_S_PER_YEAR);
 	}
-	out->share = share_of(conf, job, cpus, mem, gpus);
-	out->embodied_g = rate * (double)(job->end - job->start) * out->share;
+	m->nodes = nodes;
+	m->conf = conf;
+	m->arg = arg;
+	return m;
+}
+
+static void embodied(const struct carbon_conf *conf,
+	const struct job_record *job, job_carbon_node_size_fn *size_of,
+	void *arg, struct job_energy *je, struct job_carbon *out)
+{
+	const struct job_nodes_memo *m;
+
+	if (!job->nodes || !nodelist_count(job->nodes)) {
+		why(out, "job has no nodes");
+		return;
+	}
+	m = nodes_memo(conf, job->nodes, size_of, arg, je);
+	if (m->bad >= 0) {
+		why(out, "node %s: its CPU count is unknown (give CPUs= on a "
+			 "NodeName line of carbon.conf)",
+			nodelist_name(job->nodes, (size_t)m->bad));
+		return;
+	}
+	out->share = share_of(conf, job, m->cpus, m->mem, m->gpus);
+	out->embodied_g = m->rate * (double)(job->end - job->start) * out->share;
 }
 
 static void reset(struct job_carbon *out)
@@ -173,8 +201,12 @@ int job_carbon_compute(const struct carbon_conf *conf,
 	const struct job_record *job, job_carbon_node_size_fn *size_of,
 	void *size_arg, struct job_energy *je, struct job_carbon *out)
 {
+	/* looked up once: it is a string search */
+	const struct carbon_partition *part =
+		carbon_conf_partition(conf, job->partition);
+
 	reset(out);
-	out->pue = carbon_conf_pue(conf, job->partition);
+	out->pue = carbon_conf_pue_of(conf, part);
 	if (job->start <= 0) {
 		why(out, "job never started");
 		return 0;
@@ -192,8 +224,8 @@ int job_carbon_compute(const struct carbon_conf *conf,
 	out->energy_j = je->joules;
 	if (je->source == ENERGY_SOURCE_PARTIAL)
 		why(out, "%s", je->why);
-	operational(conf, job, je, out);
-	embodied(conf, job, size_of, size_arg, out);
+	operational(conf, part, job, je, out);
+	embodied(conf, job, size_of, size_arg, je, out);
 	out->total_g = out->operational_g + out->embodied_g;
 	return 0;
 }

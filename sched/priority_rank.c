@@ -34,6 +34,59 @@ static int cmp_jobs(const void *x, const void *y)
 	return (a->id > b->id) - (a->id < b->id);
 }
 
+static inline int before(const struct rank_job *a, const struct rank_job *b)
+{
+	if (a->score != b->score)
+		return a->score < b->score;
+	if (a->submit != b->submit)
+		return a->submit < b->submit;
+	return a->id < b->id;
+}
+
+/*
+ * Sort by (score, submit, id): a bottom-up merge sort with the comparison
+ * inlined, since qsort's indirect calls were most of an update's time.
+ * tmp holds n jobs. The order is total, so stability does not matter.
+ */
+static void sort_jobs(struct rank_job *a, struct rank_job *tmp, size_t n)
+{
+	struct rank_job *src = a, *dst = tmp, *swap;
+	size_t width, i;
+
+	for (i = 1; i < n; i++) { /* runs of 8 by insertion first */
+		struct rank_job x = a[i];
+		size_t j = i;
+
+		if (i % 8 == 0)
+			continue;
+		while (j % 8 && before(&x, &a[j - 1])) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+	for (width = 8; width < n; width *= 2) {
+		for (i = 0; i < n; i += 2 * width) {
+			size_t l = i, m = i + width < n ? i + width : n;
+			size_t r = m, e = i + 2 * width < n ? i + 2 * width : n;
+			size_t k = i;
+
+			while (l < m && r < e)
+				dst[k++] = before(&src[r], &src[l]) ? src[r++]
+								     : src[l++];
+			while (l < m)
+				dst[k++] = src[l++];
+			while (r < e)
+				dst[k++] = src[r++];
+		}
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
 static int reserve(struct rank_state *st, size_t n)
 {
 	struct rank_job *j;
@@ -79,8 +132,16 @@ int rank_update(struct rank_state *st, struct rank_job *jobs, size_t n,
 	if (max < 1)
 		max = 1;
 	band(max, &lo, &hi);
-	if (n > 1)
-		qsort(jobs, n, sizeof(*jobs), cmp_jobs);
+	if (n > 1) {
+		struct rank_job *tmp = malloc(n * sizeof(*tmp));
+
+		if (tmp) {
+			sort_jobs(jobs, tmp, n);
+			free(tmp);
+		} else {
+			qsort(jobs, n, sizeof(*jobs), cmp_jobs);
+		}
+	}
 	st->ties = 0;
 	for (k = 0; k < n; k++) {
 		double f = floor(lo + (hi - lo) * (double)(n - k) /

@@ -7,7 +7,9 @@
  * nodes without one, jobs whose steps have no energy (the Green
  * Algorithms estimate) and GPU jobs; a year of grid intensity at 30-min
  * steps, per-partition PUE and regions, embodied shares by CPU, memory
- * and GPU. The target is checked against the CPU time of the best of
+ * and GPU. Jobs come in start order over the year, as slurmdbd returns a
+ * period's jobs (by submit and id), so successive jobs read nearby
+ * samples of the series. The target is checked against the CPU time of the best of
  * three passes (one thread), which a busy machine does not inflate as it
  * does wall time; both are printed. Records are built before the clock
  * starts. Usage: bench_carbon [JOBS] (default 1000000).
@@ -172,12 +174,15 @@ static struct job_step_record make_step(const char *name,
  * nodes, 15 % with no energy in any step, 10 % GPU jobs with an extern
  * step. Durations from a minute to a day, inside the year.
  */
-static void make_job(const struct lists *l, size_t i, struct job_record *job,
-	struct job_step_record *steps)
+static void make_job(const struct lists *l, size_t i, size_t njobs,
+	struct job_record *job, struct job_step_record *steps)
 {
 	uint64_t kind = below(100);
 	int64_t dur = 60 + (int64_t)below(86400 - 60);
-	int64_t start = T2023 + (int64_t)below(YEAR - 86400);
+	/* in start order, a few minutes of jitter */
+	int64_t start = T2023 +
+			(int64_t)((double)i / (double)njobs * (YEAR - 2 * 86400)) +
+			(int64_t)below(600);
 	int64_t end = start + dur;
 	int two = below(2) == 0;
 	double watts = 50 + (double)below(400);
@@ -319,7 +324,7 @@ int main(int argc, char **argv)
 	}
 	/* steps back to back, as a reader of slurmdbd would store them */
 	for (i = 0, nsteps = 0; i < njobs; i++) {
-		make_job(&l, i, &jobs[i], &steps[nsteps]);
+		make_job(&l, i, njobs, &jobs[i], &steps[nsteps]);
 		nsteps += jobs[i].nsteps;
 	}
 
