@@ -115,7 +115,9 @@ stage_fuzz() {
 	FUZZ_BUILD_DIR="$top/_build-fuzz/swf" \
 		_build-fuzz/src/tests/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-60}" &&
 	_build-fuzz/src/tests/fuzz/run-fuzz-intensity.sh "${FUZZ_SECONDS:-60}" \
-		"$top/_build-fuzz/intensity"
+		"$top/_build-fuzz/intensity" &&
+	_build-fuzz/src/tests/fuzz/run-fuzz-carbon-conf.sh "${FUZZ_SECONDS:-60}" \
+		"$top/_build-fuzz/carbon-conf"
 }
 stage_distcheck() { make -j"$(nproc)" distcheck >/dev/null; }
 
