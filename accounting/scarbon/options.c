@@ -299,6 +299,10 @@ static int check_combination(struct scarbon_opts *o, struct sc_error *err)
 					 "of scarbon stamp");
 	if (o->cmd == SCARBON_STAMP && o->output != OUT_TABLE)
 		return sc_errprintf(err, "scarbon stamp prints a summary only");
+	/* a stamp is written to this cluster's record of the job id */
+	if (o->cmd == SCARBON_STAMP && (o->clusters || o->all_clusters))
+		return sc_errprintf(err, "scarbon stamp works on this cluster "
+					 "only: run it on each cluster");
 	if (o->cmd == SCARBON_CHECK &&
 		(o->jobs || o->users || o->accounts || o->partitions ||
 			o->states || o->clusters || o->have_start ||

@@ -323,7 +323,8 @@ static int build_cond(struct slurmdb_source *src, const struct scarbon_opts *o,
 		c->userid_list = slurm_list_create(free);
 		if (add_users(c->userid_list, o->users, err) < 0)
 			return -1;
-	} else if (!o->all_users && getuid() != 0) {
+	} else if (!o->all_users && o->cmd != SCARBON_STAMP && getuid() != 0) {
+		/* only one's own jobs; stamp looks at every user's */
 		char buf[32];
 
 		snprintf(buf, sizeof(buf), "%u", (unsigned)getuid());

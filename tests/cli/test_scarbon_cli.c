@@ -187,6 +187,12 @@ static const struct opts_case {
 	{"--nope", "unknown option '--nope' (see scarbon --help)", -1},
 	{"-q", "unknown option '-q' (see scarbon --help)", -1},
 	{"--allusers=1", "option '--allusers' takes no value", -1},
+	{"stamp -M other", "scarbon stamp works on this cluster only: run it "
+			   "on each cluster",
+		-1},
+	{"stamp -L", "scarbon stamp works on this cluster only: run it on "
+		     "each cluster",
+		-1},
 	{"--nope=2", "unknown option '--nope' (see scarbon --help)", -1},
 	{"-j", "option '-j' needs a value", -1},
 	{"--by", "option '--by' needs a value", -1},
