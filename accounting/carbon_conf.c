@@ -870,6 +870,41 @@ static int load_series(struct parser *p)
 	return 0;
 }
 
+/*
+ * One list of every node the groups name, with each one's group, so that
+ * finding a node's group is one hash lookup however many groups there are.
+ */
+static int index_nodes(struct parser *p)
+{
+	struct carbon_conf *c = p->conf;
+	size_t g, i, len = 0;
+	char *all;
+
+	if (c->ngroups < 2)
+		return 0;
+	for (g = 1; g < c->ngroups; g++)
+		len += strlen(c->groups[g].expr) + 1;
+	if (!(all = malloc(len)))
+		return perr(p, "out of memory");
+	all[0] = '\0';
+	for (g = 1; g < c->ngroups; g++) {
+		if (g > 1)
+			strcat(all, ",");
+		strcat(all, c->groups[g].expr);
+	}
+	c->listed = nodelist_parse(all, NULL);
+	free(all);
+	if (!c->listed ||
+		!(c->group_of = calloc(nodelist_count(c->listed),
+			  sizeof(*c->group_of))))
+		return perr(p, "out of memory indexing the node groups");
+	for (g = 1; g < c->ngroups; g++)
+		for (i = 0; i < nodelist_count(c->groups[g].nodes); i++)
+			c->group_of[nodelist_index(c->listed,
+				nodelist_name(c->groups[g].nodes, i))] = g;
+	return 0;
+}
+
 static int finish(struct parser *p)
 {
 	struct carbon_conf *c = p->conf;
@@ -890,6 +925,8 @@ static int finish(struct parser *p)
 		c->default_region = (long)(r - c->regions);
 	}
 	apply_defaults(p);
+	if (index_nodes(p) < 0)
+		return -1;
 	if (p->opts && (p->opts->flags & CARBON_CONF_LOAD_SERIES))
 		return load_series(p);
 	return 0;
@@ -1039,6 +1076,8 @@ void carbon_conf_destroy(struct carbon_conf *c)
 		nodelist_destroy(c->groups[i].nodes);
 	}
 	free(c->groups);
+	nodelist_destroy(c->listed);
+	free(c->group_of);
 	free_list(c->exempt_accounts);
 	free_list(c->exempt_qos);
 	free(c->priority_policy);
@@ -1101,12 +1140,9 @@ double carbon_conf_pue(const struct carbon_conf *c, const char *partition)
 const struct carbon_node_group *carbon_conf_node_group(
 	const struct carbon_conf *c, const char *node)
 {
-	size_t g;
+	long i = c->listed ? nodelist_index(c->listed, node) : -1;
 
-	for (g = 1; g < c->ngroups; g++)
-		if (nodelist_index(c->groups[g].nodes, node) >= 0)
-			return &c->groups[g];
-	return &c->groups[0];
+	return &c->groups[i >= 0 ? c->group_of[i] : 0];
 }
 
 int carbon_region_intensity(const struct carbon_region *r,

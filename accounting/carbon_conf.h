@@ -96,6 +96,9 @@ struct carbon_conf {
 	size_t npartitions;
 	struct carbon_node_group *groups; /* groups[0] is DEFAULT */
 	size_t ngroups;
+	/* every listed node, and the group of each (one lookup per node) */
+	struct nodelist *listed;
+	size_t *group_of;
 };
 
 enum {

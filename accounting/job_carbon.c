@@ -134,8 +134,9 @@ static const struct job_nodes_memo *nodes_memo(const struct carbon_conf *conf,
 	const struct nodelist *nodes, job_carbon_node_size_fn *size_of,
 	void *arg, struct job_energy *je)
 {
-	struct job_nodes_memo *m =
-		&je->memo[((uintptr_t)nodes >> 4) % JOB_NODES_MEMO];
+	/* Fibonacci hashing of the list's address */
+	uint64_t h = (uint64_t)(uintptr_t)nodes * UINT64_C(11400714819323198485);
+	struct job_nodes_memo *m = &je->memo[(h >> 56) % JOB_NODES_MEMO];
 	size_t i, n = nodelist_count(nodes);
 
 	if (m->nodes == nodes && m->conf == conf && m->arg == arg)

@@ -33,7 +33,7 @@ struct energy_piece {
  * pointers: a scratch must be released (job_energy_release) before the
  * node lists or the configuration it saw are freed and others made.
  */
-#define JOB_NODES_MEMO 16
+#define JOB_NODES_MEMO 256
 struct job_nodes_memo {
 	const void *nodes, *conf, *arg;
 	double cpus, mem, gpus, rate;

@@ -76,7 +76,7 @@ e2e_say "$(grep '^immediate' "$log" 2>/dev/null)"
 e2e_say "  what scarbon saw in slurmdbd then: $(grep '^seen' "$log" 2>/dev/null)"
 first=$(sed -n 's/^immediate: .*would set AdminComment to: \[scarbon co2e_g=\([0-9.]*\) .*/\1/p' "$log")
 
-e2e_wait_for "the epilog's delayed pass" 60 delayed ||
+e2e_wait_for "the epilog's delayed pass" 150 delayed ||
 	e2e_fail "the delayed pass did not run (see $log)"
 e2e_say "$(grep '^delayed' "$log" 2>/dev/null)"
 grams=$("$scarbon" -j "$id" -X -n -P -o CO2eRaw)
