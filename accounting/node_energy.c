@@ -9,19 +9,45 @@ void node_energy_init(struct node_energy *n)
 	*n = (struct node_energy){.up = false};
 }
 
-void node_energy_begin(struct node_energy *n, uint64_t total_uj, int64_t now_ns)
+uint64_t node_energy_split_total(const struct node_energy_split *s)
+{
+	return s->package_uj + s->dram_uj + s->gpu_uj;
+}
+
+void node_energy_begin_split(struct node_energy *n,
+	const struct node_energy_split *s, int64_t now_ns)
 {
 	n->epoch++;
 	n->up = true;
 	n->failures = 0;
 	n->retry_ns = 0;
-	rapl_meter_start(&n->meter, total_uj, now_ns);
+	n->split = n->prev_split = *s;
+	rapl_meter_start(&n->meter, node_energy_split_total(s), now_ns);
+}
+
+void node_energy_update_split(struct node_energy *n,
+	const struct node_energy_split *s, int64_t now_ns)
+{
+	/* The meter's rule for starting a new interval (rapl.c). */
+	if (now_ns - n->meter.last_ns >= RAPL_METER_MIN_NS)
+		n->prev_split = n->split;
+	n->split = *s;
+	rapl_meter_update(&n->meter, node_energy_split_total(s), now_ns);
+}
+
+void node_energy_begin(struct node_energy *n, uint64_t total_uj, int64_t now_ns)
+{
+	struct node_energy_split s = {.package_uj = total_uj};
+
+	node_energy_begin_split(n, &s, now_ns);
 }
 
 void node_energy_update(
 	struct node_energy *n, uint64_t total_uj, int64_t now_ns)
 {
-	rapl_meter_update(&n->meter, total_uj, now_ns);
+	struct node_energy_split s = {.package_uj = total_uj};
+
+	node_energy_update_split(n, &s, now_ns);
 }
 
 int64_t node_energy_backoff_s(unsigned failures)
@@ -61,6 +87,7 @@ void node_energy_record_start(
 	r->epoch = n->up ? n->epoch : 0;
 	r->start_uj = n->meter.last_uj;
 	r->start_ns = n->meter.last_ns;
+	r->start_split = n->split;
 }
 
 static bool continuous(
@@ -75,6 +102,17 @@ int node_energy_record_uj(const struct node_energy_record *r,
 	if (!continuous(r, n))
 		return -1;
 	*uj = n->meter.last_uj - r->start_uj;
+	return 0;
+}
+
+int node_energy_record_split(const struct node_energy_record *r,
+	const struct node_energy *n, struct node_energy_split *split)
+{
+	if (!continuous(r, n))
+		return -1;
+	split->package_uj = n->split.package_uj - r->start_split.package_uj;
+	split->dram_uj = n->split.dram_uj - r->start_split.dram_uj;
+	split->gpu_uj = n->split.gpu_uj - r->start_split.gpu_uj;
 	return 0;
 }
 
@@ -102,6 +140,19 @@ int node_energy_current_watts(const struct node_energy *n, double *w)
 	if (!n->up || n->meter.last_ns == n->meter.start_ns)
 		return -1;
 	*w = rapl_meter_current_watts(&n->meter);
+	return 0;
+}
+
+int node_energy_current_split_watts(const struct node_energy *n,
+	double *package_w, double *dram_w, double *gpu_w)
+{
+	int64_t ns = n->meter.last_ns - n->meter.prev_ns;
+
+	if (!n->up || n->meter.last_ns == n->meter.start_ns)
+		return -1;
+	*package_w = watts(n->split.package_uj - n->prev_split.package_uj, ns);
+	*dram_w = watts(n->split.dram_uj - n->prev_split.dram_uj, ns);
+	*gpu_w = watts(n->split.gpu_uj - n->prev_split.gpu_uj, ns);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "powercap_options.h"
@@ -36,6 +37,23 @@ const char *powercap_options_mode_name(enum powercap_zones_mode mode)
 	return mode == POWERCAP_ZONES_PSYS ? "psys" : "package";
 }
 
+const char *powercap_options_gpu_name(enum powercap_gpu_mode gpu)
+{
+	switch (gpu) {
+	case POWERCAP_GPU_YES:
+		return "yes";
+	case POWERCAP_GPU_NO:
+		return "no";
+	default:
+		return "auto";
+	}
+}
+
+const char *powercap_options_share_name(enum powercap_share_mode share)
+{
+	return share == POWERCAP_SHARE_CPU ? "cpu" : "none";
+}
+
 static bool is_any(const char *value, const char *const *words)
 {
 	for (; *words; words++)
@@ -61,6 +79,21 @@ static int parse_watts(const char *value, uint64_t *watts)
 	}
 	*watts = w;
 	return 0;
+}
+
+/* A name for dlopen() (no '/') or an absolute path, printable, no space. */
+static bool library_ok(const char *value)
+{
+	const char *p;
+
+	if (!*value || strlen(value) > POWERCAP_OPTIONS_PATH_MAX)
+		return false;
+	if (strchr(value, '/') && value[0] != '/')
+		return false;
+	for (p = value; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
 }
 
 int powercap_options_set(struct powercap_options *o, const char *key,
@@ -101,6 +134,49 @@ int powercap_options_set(struct powercap_options *o, const char *key,
 		else
 			return errprintf(err, "%s=%s: expected yes or no",
 				POWERCAP_OPTION_DRAIN, value);
+		return 0;
+	}
+	if (!strcasecmp(key, POWERCAP_OPTION_GPU)) {
+		if (!strcasecmp(value, "auto"))
+			o->gpu = POWERCAP_GPU_AUTO;
+		else if (is_any(value, yes))
+			o->gpu = POWERCAP_GPU_YES;
+		else if (is_any(value, no))
+			o->gpu = POWERCAP_GPU_NO;
+		else
+			return errprintf(err, "%s=%s: expected auto, yes or no",
+				POWERCAP_OPTION_GPU, value);
+		return 0;
+	}
+	if (!strcasecmp(key, POWERCAP_OPTION_NVML)) {
+		if (!library_ok(value))
+			return errprintf(err,
+				"%s=%s: expected a library name without '/' "
+				"or an absolute path, at most %d characters, "
+				"no spaces",
+				POWERCAP_OPTION_NVML, value,
+				POWERCAP_OPTIONS_PATH_MAX);
+		snprintf(o->nvml_library, sizeof(o->nvml_library), "%s", value);
+		return 0;
+	}
+	if (!strcasecmp(key, POWERCAP_OPTION_SHARE)) {
+		if (!strcasecmp(value, "none"))
+			o->share = POWERCAP_SHARE_NONE;
+		else if (!strcasecmp(value, "cpu"))
+			o->share = POWERCAP_SHARE_CPU;
+		else
+			return errprintf(err, "%s=%s: expected none or cpu",
+				POWERCAP_OPTION_SHARE, value);
+		return 0;
+	}
+	if (!strcasecmp(key, POWERCAP_OPTION_IDLE_WATTS)) {
+		if (parse_watts(value, &watts))
+			return errprintf(err,
+				"%s=%s: expected a whole number of watts"
+				" from 0 to %d",
+				POWERCAP_OPTION_IDLE_WATTS, value,
+				POWERCAP_OPTIONS_MAX_WATTS);
+		o->idle_uw = watts * RAPL_UJ_PER_J;
 		return 0;
 	}
 	return errprintf(

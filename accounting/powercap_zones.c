@@ -494,6 +494,20 @@ int powercap_zones_poll(struct powercap_zones *z, int64_t now_ns,
 	return result;
 }
 
+void powercap_zones_split(
+	const struct powercap_zones *z, uint64_t *package_uj, uint64_t *dram_uj)
+{
+	size_t i;
+
+	*package_uj = *dram_uj = 0;
+	for (i = 0; i < z->n; i++) {
+		if (!strcmp(z->zone[i].name, "dram"))
+			*dram_uj += z->zone[i].counter.total_uj;
+		else
+			*package_uj += z->zone[i].counter.total_uj;
+	}
+}
+
 size_t powercap_zones_count(const struct powercap_zones *z)
 {
 	return z->n;

@@ -90,6 +90,14 @@ struct powercap_zones *powercap_zones_open(
 int powercap_zones_poll(struct powercap_zones *z, int64_t now_ns,
 	uint64_t *total_uj, struct powercap_zones_error *err);
 
+/*
+ * The zones' accepted energy since open, by kind: *dram_uj the dram
+ * subzones', *package_uj every other selected zone's (package-N, or psys).
+ * Their sum is the total powercap_zones_poll last gave.
+ */
+void powercap_zones_split(const struct powercap_zones *z, uint64_t *package_uj,
+	uint64_t *dram_uj);
+
 /* Number of selected zones (at least 1). */
 size_t powercap_zones_count(const struct powercap_zones *z);
 

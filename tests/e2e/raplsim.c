@@ -18,6 +18,25 @@
  * interpolation gives the exact truth at any instant. Runs until SIGTERM or
  * SIGINT (or --duration seconds).
  *
+ * --cpu-watts IDLE:PER_CPU makes the power follow the simulated node's
+ * real CPU use instead of the seeded profile: every --step-ms, raplsim
+ * measures the CPU time of the processes in its own mount namespace (the
+ * node: slurmd, its slurmstepds and their tasks), raplsim itself left out,
+ * from their /proc/PID/stat (utime + stime: each process's growth since
+ * the last measurement, all of it for one born since; the last part of a
+ * process that ended between two measurements is not seen), and sets the
+ * power of the next step so that the packages together draw
+ * IDLE + PER_CPU x (CPU-seconds per second) watts, shared equally; dram
+ * zones draw the lower bound of --dram-watts. So the node's idle power is
+ * IDLE + packages x dram minimum, and its "dynamic" energy, above that,
+ * is caused by CPU use that can be told apart per process.
+ * --bind-proc-stat (with --cpu-watts) also writes those CPU times in
+ * /proc/stat's format to ROOT/../raplsim-proc-stat, all of it busy time
+ * as user, the rest of ncpus x elapsed as idle, and bind-mounts that file
+ * over /proc/stat: the node's processes then see the same busy time the
+ * power follows, whatever else runs on the host. raplsim refuses to do it
+ * in the host's mount namespace.
+ *
  * Faults, for tests of the readers (the truth log goes on regardless):
  *   SIGUSR1  toggles a stall: the energy_uj files stop changing while the
  *            zones keep drawing power, as when the updater or a reader
@@ -28,6 +47,8 @@
  * Each change is logged in the truth log as "# MONO REALTIME stall on"
  * (or off, or garbage on/off) and on standard error.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -40,7 +61,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +72,7 @@
 #define RAPLSIM_ZONES_PER_PKG 3
 #define RAPLSIM_MAX_ZONES (RAPLSIM_MAX_PACKAGES * RAPLSIM_ZONES_PER_PKG)
 #define NS_PER_S UINT64_C(1000000000)
+#define RAPLSIM_MAX_PROCS 8192
 
 enum zone_kind { ZONE_PACKAGE, ZONE_CORE, ZONE_DRAM };
 
@@ -63,6 +88,33 @@ struct raplsim_opts {
 	uint64_t duration_s;
 	uint64_t pkg_min_w, pkg_max_w, pkg_limit_w, pkg_range_uj;
 	uint64_t dram_min_w, dram_max_w, dram_limit_w, dram_range_uj;
+	bool cpu_mode; /* --cpu-watts */
+	uint64_t cpu_idle_w, cpu_per_w;
+	bool bind_proc_stat;
+};
+
+/* A process of the node, as last measured. */
+struct seen_proc {
+	int pid;
+	unsigned long long start; /* tells a reused pid */
+	unsigned long long ticks; /* utime + stime */
+};
+
+/* --cpu-watts: the node's CPU use. */
+struct cpu_meter {
+	dev_t ns_dev; /* raplsim's mount namespace: the node */
+	ino_t ns_ino;
+	long hz;
+	int ncpus;
+	bool started;
+	struct seen_proc *seen, *next;
+	size_t nseen;
+	unsigned long long busy_ticks; /* since the start */
+	uint64_t last_ns;	       /* of the last measurement */
+	double busy_cpus;	       /* over the last step */
+	int stat_fd;		       /* the /proc/stat stand-in, or -1 */
+	int stat_width;
+	char btime[256];
 };
 
 struct zone {
@@ -86,6 +138,7 @@ struct raplsim {
 	FILE *truth;
 	uint64_t step; /* index of the current step */
 	uint64_t mono0_ns, real0_ns;
+	struct cpu_meter cpu;
 };
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -131,16 +184,241 @@ static uint64_t zone_step_power(
 	return z->min_uw / 1000 + (h % (span_w + 1)) * 1000;
 }
 
+/* --cpu-watts: package and dram power from the node's CPU use. */
+static uint64_t zone_cpu_power(const struct raplsim *s, const struct zone *z)
+{
+	if (z->kind == ZONE_DRAM)
+		return s->o.dram_min_w * 1000;
+	return (uint64_t)(((double)s->o.cpu_idle_w +
+				  (double)s->o.cpu_per_w * s->cpu.busy_cpus) *
+			  1000.0 / s->o.packages);
+}
+
 static void set_step_powers(struct raplsim *s)
 {
 	for (int i = 0; i < s->nzones; i++) {
 		struct zone *z = &s->zones[i];
 
-		if (z->kind != ZONE_CORE)
-			z->power_mw = zone_step_power(s, z, s->step);
-		else
+		if (z->kind == ZONE_CORE)
 			z->power_mw = s->zones[i - 1].power_mw / 2;
+		else if (s->o.cpu_mode)
+			z->power_mw = zone_cpu_power(s, z);
+		else
+			z->power_mw = zone_step_power(s, z, s->step);
 	}
+}
+
+/* Is /proc/PID (a directory entry's name) in raplsim's mount namespace? */
+static bool in_node(const struct cpu_meter *m, const char *pid)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%s/ns/mnt", pid);
+	return stat(path, &st) == 0 && st.st_dev == m->ns_dev &&
+	       st.st_ino == m->ns_ino;
+}
+
+/* utime + stime and start time of a process; -1 when it has gone. */
+static int read_ticks(const char *pid, struct seen_proc *p)
+{
+	char path[PATH_MAX], buf[1024], *end;
+	unsigned long long ut, st, start;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* after the command, in parentheses: fields 3 to 22 (proc(5)) */
+	if (!(end = strrchr(buf, ')')) ||
+		sscanf(end + 1,
+			" %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+			"%llu "
+			"%*d %*d %*d %*d %*d %*d %llu",
+			&ut, &st, &start) != 3)
+		return -1;
+	p->pid = atoi(pid);
+	p->start = start;
+	p->ticks = ut + st;
+	return 0;
+}
+
+static const struct seen_proc *find_seen(const struct cpu_meter *m, int pid)
+{
+	for (size_t i = 0; i < m->nseen; i++)
+		if (m->seen[i].pid == pid)
+			return &m->seen[i];
+	return NULL;
+}
+
+/* The /proc/stat stand-in: the same length at every write. */
+static int write_proc_stat(struct raplsim *s, uint64_t now_ns)
+{
+	struct cpu_meter *m = &s->cpu;
+	unsigned long long all, idle, busy = m->busy_ticks;
+	char buf[4096];
+	int n = 0;
+
+	if (m->stat_fd < 0)
+		return 0;
+	all = (unsigned long long)((now_ns - s->mono0_ns) /
+				   (NS_PER_S / m->hz)) *
+	      (unsigned long long)m->ncpus;
+	idle = all > busy ? all - busy : 0;
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+		"cpu  %-20llu 0 0 %-20llu 0 0 0 0 0 0\n", busy, idle);
+	for (int c = 0; c < m->ncpus && n < (int)sizeof(buf) - 128; c++)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+			"cpu%-4d %-20llu 0 0 %-20llu 0 0 0 0 0 0\n", c,
+			busy / (unsigned long long)m->ncpus,
+			idle / (unsigned long long)m->ncpus);
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+		"intr 0\nctxt 0\n%sprocesses 0\nprocs_running 1\n"
+		"procs_blocked 0\nsoftirq 0\n",
+		m->btime);
+	if (m->stat_width && n != m->stat_width)
+		return fail("the /proc/stat stand-in changed length");
+	m->stat_width = n;
+	if (pwrite(m->stat_fd, buf, (size_t)n, 0) != n)
+		return fail("cannot write the /proc/stat stand-in: %s",
+			strerror(errno));
+	return 0;
+}
+
+/*
+ * Measure the node's CPU use since the last call: busy_cpus is the
+ * CPU-seconds per second of its processes (not raplsim's) over that time.
+ */
+static int measure_cpu(struct raplsim *s, uint64_t now_ns)
+{
+	struct cpu_meter *m = &s->cpu;
+	unsigned long long delta = 0;
+	struct dirent *de;
+	size_t k = 0;
+	int self = (int)getpid();
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return fail("cannot read /proc: %s", strerror(errno));
+	while ((de = readdir(d)) && k < RAPLSIM_MAX_PROCS) {
+		struct seen_proc *p = &m->next[k];
+		const struct seen_proc *q;
+
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+			atoi(de->d_name) == self || !in_node(m, de->d_name) ||
+			read_ticks(de->d_name, p))
+			continue;
+		q = find_seen(m, p->pid);
+		if (!q || q->start != p->start)
+			delta += m->started ? p->ticks : 0;
+		else if (p->ticks > q->ticks)
+			delta += p->ticks - q->ticks;
+		k++;
+	}
+	closedir(d);
+	/* this measurement becomes the last one */
+	{
+		struct seen_proc *t = m->seen;
+
+		m->seen = m->next;
+		m->next = t;
+		m->nseen = k;
+	}
+	m->busy_ticks += delta;
+	m->busy_cpus = 0;
+	if (m->started && now_ns > m->last_ns)
+		m->busy_cpus =
+			(double)delta / (double)m->hz /
+			((double)(now_ns - m->last_ns) / (double)NS_PER_S);
+	m->started = true;
+	m->last_ns = now_ns;
+	return write_proc_stat(s, now_ns);
+}
+
+/* The real btime line, for readers of the stand-in /proc/stat. */
+static void read_btime(struct cpu_meter *m)
+{
+	char line[256];
+	FILE *f = fopen("/proc/stat", "re");
+
+	snprintf(m->btime, sizeof(m->btime), "btime 0\n");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "btime ", 6))
+			snprintf(m->btime, sizeof(m->btime), "%s", line);
+	fclose(f);
+}
+
+/*
+ * --cpu-watts: find the node (raplsim's mount namespace), take the first
+ * measurement; --bind-proc-stat: create the stand-in and bind it over
+ * /proc/stat, never in the host's mount namespace.
+ */
+static int start_cpu(struct raplsim *s)
+{
+	struct cpu_meter *m = &s->cpu;
+	struct stat self, host;
+
+	m->stat_fd = -1;
+	if (!s->o.cpu_mode)
+		return 0;
+	if (stat("/proc/self/ns/mnt", &self) != 0)
+		return fail("/proc/self/ns/mnt: %s", strerror(errno));
+	m->ns_dev = self.st_dev;
+	m->ns_ino = self.st_ino;
+	m->hz = sysconf(_SC_CLK_TCK);
+	m->ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (m->hz <= 0 || m->ncpus <= 0)
+		return fail("%s", "cannot tell the clock tick or CPU count");
+	m->seen = calloc(RAPLSIM_MAX_PROCS, sizeof(*m->seen));
+	m->next = calloc(RAPLSIM_MAX_PROCS, sizeof(*m->next));
+	if (!m->seen || !m->next)
+		return fail("%s", "out of memory");
+	read_btime(m);
+	if (s->o.bind_proc_stat) {
+		char path[PATH_MAX + 32];
+		struct statfs fs;
+
+		/*
+		 * Only inside a simulated node: a private mount namespace
+		 * (when pid 1's can be seen) whose /sys/class, and the
+		 * directory the stand-in goes to, are a tmpfs, as
+		 * contrib/cluster.sh makes them. Never over the host's.
+		 */
+		snprintf(path, sizeof(path), "%s/..", s->o.root);
+		if ((stat("/proc/1/ns/mnt", &host) == 0 &&
+			    host.st_ino == self.st_ino &&
+			    host.st_dev == self.st_dev) ||
+			statfs("/sys/class", &fs) != 0 ||
+			fs.f_type != TMPFS_MAGIC || statfs(path, &fs) != 0 ||
+			fs.f_type != TMPFS_MAGIC)
+			return fail("--bind-proc-stat: refusing to cover "
+				    "/proc/stat: /sys/class and %s must be a "
+				    "tmpfs in a private mount namespace (as in "
+				    "contrib/cluster.sh's nodes)",
+				path);
+		snprintf(path, sizeof(path), "%s/../raplsim-proc-stat",
+			s->o.root);
+		m->stat_fd = open(
+			path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
+		if (m->stat_fd < 0)
+			return fail(
+				"cannot create %s: %s", path, strerror(errno));
+		if (measure_cpu(s, s->mono0_ns))
+			return -1;
+		if (mount(path, "/proc/stat", NULL, MS_BIND, NULL) != 0)
+			return fail("cannot bind %s over /proc/stat: %s", path,
+				strerror(errno));
+		return 0;
+	}
+	return measure_cpu(s, s->mono0_ns);
 }
 
 /* Energy of a zone since time zero, at ns_in_step into the current step:
@@ -338,11 +616,18 @@ static int advance_steps(struct raplsim *s, uint64_t rel_ns)
 {
 	uint64_t step_ns = s->o.step_ms * 1000000;
 
+	bool measured = false;
+
 	while (rel_ns >= (s->step + 1) * step_ns) {
 		for (int i = 0; i < s->nzones; i++)
 			s->zones[i].step_base_uj =
 				zone_energy(&s->zones[i], step_ns);
 		s->step++;
+		if (s->o.cpu_mode && !measured) {
+			if (measure_cpu(s, s->mono0_ns + s->step * step_ns))
+				return -1;
+			measured = true;
+		}
 		set_step_powers(s);
 		if (log_truth(s, s->mono0_ns + s->step * step_ns, 0))
 			return -1;
@@ -424,6 +709,7 @@ static void usage(FILE *f)
 	      "  [--packages N] [--step-ms MS] [--update-ms MS] [--log-ms MS]\n"
 	      "  [--duration S] [--pkg-watts MIN:MAX] [--dram-watts MIN:MAX]\n"
 	      "  [--pkg-range-uj UJ] [--dram-range-uj UJ]\n"
+	      "  [--cpu-watts IDLE:PER_CPU [--bind-proc-stat]]\n"
 	      "Builds a powercap tree in DIR (e.g. /sys/class/powercap in a\n"
 	      "private mount namespace) and advances it until SIGTERM.\n"
 	      "SIGUSR1 stalls the counters (again: resumes), SIGUSR2 makes\n"
@@ -459,6 +745,20 @@ static int parse_range(
 	return 0;
 }
 
+/* A:B, two numbers in any order of size. */
+static int parse_pair(
+	const char *arg, const char *opt, uint64_t *a, uint64_t *b)
+{
+	char buf[64], *colon;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return fail("%s: expected A:B, got '%s'", opt, arg);
+	*colon = '\0';
+	return parse_u64(buf, opt, a) || parse_u64(colon + 1, opt, b) ? -1 : 0;
+}
+
 static int parse_opts(int argc, char **argv, struct raplsim_opts *o)
 {
 	static const struct option longopts[] = {
@@ -475,6 +775,8 @@ static int parse_opts(int argc, char **argv, struct raplsim_opts *o)
 		{"dram-watts", required_argument, NULL, 'D'},
 		{"pkg-range-uj", required_argument, NULL, 'x'},
 		{"dram-range-uj", required_argument, NULL, 'y'},
+		{"cpu-watts", required_argument, NULL, 'c'},
+		{"bind-proc-stat", no_argument, NULL, 'b'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -541,6 +843,14 @@ static int parse_opts(int argc, char **argv, struct raplsim_opts *o)
 			rc = parse_u64(
 				optarg, "--dram-range-uj", &o->dram_range_uj);
 			break;
+		case 'c':
+			rc = parse_pair(optarg, "--cpu-watts", &o->cpu_idle_w,
+				&o->cpu_per_w);
+			o->cpu_mode = true;
+			break;
+		case 'b':
+			o->bind_proc_stat = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -561,6 +871,8 @@ static int parse_opts(int argc, char **argv, struct raplsim_opts *o)
 	if (!o->step_ms || !o->update_ms || !o->log_ms)
 		return fail("%s", "--step-ms, --update-ms and --log-ms must be "
 				  "positive");
+	if (o->bind_proc_stat && !o->cpu_mode)
+		return fail("%s", "--bind-proc-stat needs --cpu-watts");
 	if (o->pkg_range_uj < 1000000 || o->dram_range_uj < 1000000)
 		return fail("%s", "energy ranges must be at least 1 J");
 	o->pkg_limit_w =
@@ -599,15 +911,26 @@ int main(int argc, char **argv)
 		goto out;
 	s->mono0_ns = clock_ns(CLOCK_MONOTONIC);
 	s->real0_ns = clock_ns(CLOCK_REALTIME);
+	if (start_cpu(s))
+		goto out;
 	set_step_powers(s);
 	fprintf(s->truth,
 		"# raplsim seed=%" PRIu64 " packages=%d step_ms=%" PRIu64
 		" pkg_w=%" PRIu64 ":%" PRIu64 " dram_w=%" PRIu64 ":%" PRIu64
-		" pkg_range_uj=%" PRIu64 " dram_range_uj=%" PRIu64 "\n"
-		"# mono_s realtime_s truth_uj (package+dram, all sockets)\n",
+		" pkg_range_uj=%" PRIu64 " dram_range_uj=%" PRIu64 "\n",
 		s->o.seed, s->o.packages, s->o.step_ms, s->o.pkg_min_w,
 		s->o.pkg_max_w, s->o.dram_min_w, s->o.dram_max_w,
 		s->o.pkg_range_uj, s->o.dram_range_uj);
+	if (s->o.cpu_mode)
+		fprintf(s->truth,
+			"# cpu_watts=%" PRIu64 ":%" PRIu64 " idle_w=%" PRIu64
+			" (power follows the node's CPU use; dram at its "
+			"minimum)\n",
+			s->o.cpu_idle_w, s->o.cpu_per_w,
+			s->o.cpu_idle_w +
+				(uint64_t)s->o.packages * s->o.dram_min_w);
+	fprintf(s->truth,
+		"# mono_s realtime_s truth_uj (package+dram, all sockets)\n");
 	if (log_truth(s, s->mono0_ns, 0))
 		goto out;
 	if (s->o.ready && write_ready(s->o.ready, "%d\n", (int)getpid()))
@@ -616,6 +939,10 @@ int main(int argc, char **argv)
 out:
 	for (int i = 0; i < s->nzones; i++)
 		close(s->zones[i].fd);
+	if (s->o.cpu_mode && s->cpu.stat_fd >= 0)
+		close(s->cpu.stat_fd);
+	free(s->cpu.seen);
+	free(s->cpu.next);
 	if (s->truth && fclose(s->truth) != 0 && rc == 0) {
 		fail("cannot close %s: %s", s->o.truth, strerror(errno));
 		rc = 1;

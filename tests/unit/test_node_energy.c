@@ -237,6 +237,70 @@ START_TEST(test_watts)
 }
 END_TEST
 
+/*
+ * The split by source: a record's package, dram and GPU energy from its
+ * start, known exactly when its total is; power by source over the
+ * meter's last interval (readings closer than RAPL_METER_MIN_NS extend
+ * it, as for the total).
+ */
+#define SPLIT(p, d, g) ((struct node_energy_split){p * J, d * J, g * J})
+
+START_TEST(test_split)
+{
+	struct node_energy n;
+	struct node_energy_record a, b;
+	struct node_energy_split sp;
+	double pw, dw, gw;
+	uint64_t uj;
+
+	node_energy_init(&n);
+	node_energy_begin_split(&n, &SPLIT(0, 0, 0), 0);
+	node_energy_record_start(&a, &n);
+	ck_assert_int_eq(
+		node_energy_current_split_watts(&n, &pw, &dw, &gw), -1);
+	node_energy_update_split(&n, &SPLIT(100, 10, 300), 1 * S);
+	node_energy_record_start(&b, &n);
+	node_energy_update_split(&n, &SPLIT(250, 30, 900), 3 * S);
+	ck_assert_int_eq(node_energy_record_split(&a, &n, &sp), 0);
+	ck_assert_uint_eq(sp.package_uj, 250 * J);
+	ck_assert_uint_eq(sp.dram_uj, 30 * J);
+	ck_assert_uint_eq(sp.gpu_uj, 900 * J);
+	ck_assert_int_eq(node_energy_record_uj(&a, &n, &uj), 0);
+	ck_assert_uint_eq(uj, 1180 * J);
+	ck_assert_uint_eq(uj, node_energy_split_total(&sp));
+	ck_assert_int_eq(node_energy_record_split(&b, &n, &sp), 0);
+	ck_assert_uint_eq(sp.package_uj, 150 * J);
+	ck_assert_uint_eq(sp.dram_uj, 20 * J);
+	ck_assert_uint_eq(sp.gpu_uj, 600 * J);
+	ck_assert_int_eq(node_energy_current_split_watts(&n, &pw, &dw, &gw), 0);
+	ck_assert_double_eq_tol(pw, 75.0, 1e-9);
+	ck_assert_double_eq_tol(dw, 10.0, 1e-9);
+	ck_assert_double_eq_tol(gw, 300.0, 1e-9);
+	/* 50 ms later: the interval grows to 2.05 s, as the total's. */
+	node_energy_update_split(&n, &SPLIT(251, 30, 910), 3 * S + S / 20);
+	ck_assert_int_eq(node_energy_current_split_watts(&n, &pw, &dw, &gw), 0);
+	ck_assert_double_eq_tol(pw, 151.0 / 2.05, 1e-9);
+	ck_assert_double_eq_tol(gw, 610.0 / 2.05, 1e-9);
+	ck_assert_int_eq(node_energy_current_watts(&n, &pw), 0);
+	ck_assert_double_eq_tol(pw, 781.0 / 2.05, 1e-9);
+	/* A break: both records unknown, by source too. */
+	node_energy_begin_split(&n, &SPLIT(251, 30, 910), 4 * S);
+	ck_assert_int_eq(node_energy_record_split(&a, &n, &sp), -1);
+	ck_assert_int_eq(node_energy_record_split(&b, &n, &sp), -1);
+	ck_assert_int_eq(
+		node_energy_current_split_watts(&n, &pw, &dw, &gw), -1);
+	/* The plain calls count everything as package. */
+	node_energy_begin(&n, 5 * J, 5 * S);
+	node_energy_record_start(&a, &n);
+	node_energy_update(&n, 12 * J, 6 * S);
+	ck_assert_int_eq(node_energy_record_split(&a, &n, &sp), 0);
+	ck_assert_uint_eq(sp.package_uj, 7 * J);
+	ck_assert_uint_eq(sp.dram_uj + sp.gpu_uj, 0);
+	node_energy_fail(&n, 7 * S);
+	ck_assert_int_eq(node_energy_record_split(&a, &n, &sp), -1);
+}
+END_TEST
+
 static Suite *node_energy_suite(void)
 {
 	Suite *s = suite_create("node_energy");
@@ -246,6 +310,7 @@ static Suite *node_energy_suite(void)
 	tcase_add_test(tc, test_backoff);
 	tcase_add_test(tc, test_retry_schedule);
 	tcase_add_test(tc, test_watts);
+	tcase_add_test(tc, test_split);
 	suite_add_tcase(s, tc);
 	return s;
 }

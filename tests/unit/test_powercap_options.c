@@ -115,6 +115,114 @@ START_TEST(test_option_cases)
 }
 END_TEST
 
+/* The GPU and shared-node options, likewise. */
+#define GPU POWERCAP_OPTION_GPU
+#define NVML POWERCAP_OPTION_NVML
+#define SHARE POWERCAP_OPTION_SHARE
+#define IDLE POWERCAP_OPTION_IDLE_WATTS
+#define AUTO POWERCAP_GPU_AUTO
+#define NONE POWERCAP_SHARE_NONE
+#define CPU POWERCAP_SHARE_CPU
+
+struct more_case {
+	const char *key, *value;
+	const char *error;
+	enum powercap_gpu_mode gpu;
+	const char *library;
+	enum powercap_share_mode share;
+	uint64_t idle_uw;
+};
+
+#define LIBERR                                                                 \
+	": expected a library name without '/' or an absolute path, at "       \
+	"most 255 characters, no spaces"
+
+static const struct more_case more_cases[] = {
+	{GPU, "auto", NULL, AUTO, "", NONE, 0},
+	{GPU, "AUTO", NULL, AUTO, "", NONE, 0},
+	{GPU, "yes", NULL, POWERCAP_GPU_YES, "", NONE, 0},
+	{GPU, "true", NULL, POWERCAP_GPU_YES, "", NONE, 0},
+	{GPU, "No", NULL, POWERCAP_GPU_NO, "", NONE, 0},
+	{GPU, "0", NULL, POWERCAP_GPU_NO, "", NONE, 0},
+	{GPU, "nvidia", "PowercapGPU=nvidia: expected auto, yes or no", AUTO,
+		"", NONE, 0},
+	{"powercapgpu", "", "PowercapGPU=: expected auto, yes or no", AUTO, "",
+		NONE, 0},
+	{NVML, "libnvidia-ml.so.1", NULL, AUTO, "libnvidia-ml.so.1", NONE, 0},
+	{NVML, "/opt/nvidia/lib64/libnvidia-ml.so.1", NULL, AUTO,
+		"/opt/nvidia/lib64/libnvidia-ml.so.1", NONE, 0},
+	{NVML, "lib64/libnvidia-ml.so.1",
+		"PowercapNVMLLibrary=lib64/libnvidia-ml.so.1" LIBERR, AUTO, "",
+		NONE, 0},
+	{NVML, "/opt/my lib.so", "PowercapNVMLLibrary=/opt/my lib.so" LIBERR,
+		AUTO, "", NONE, 0},
+	{NVML, "", "PowercapNVMLLibrary=" LIBERR, AUTO, "", NONE, 0},
+	{SHARE, "none", NULL, AUTO, "", NONE, 0},
+	{SHARE, "CPU", NULL, AUTO, "", CPU, 0},
+	{SHARE, "cores", "PowercapShare=cores: expected none or cpu", AUTO, "",
+		NONE, 0},
+	{IDLE, "0", NULL, AUTO, "", NONE, 0},
+	{IDLE, "85", NULL, AUTO, "", NONE, 85000000},
+	{IDLE, "85.5",
+		"PowercapIdleWatts=85.5: expected a whole number of watts from "
+		"0 to 100000",
+		AUTO, "", NONE, 0},
+	{IDLE, "-1",
+		"PowercapIdleWatts=-1: expected a whole number of watts from 0 "
+		"to 100000",
+		AUTO, "", NONE, 0},
+};
+
+START_TEST(test_more_cases)
+{
+	char longname[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(more_cases) / sizeof(more_cases[0]); i++) {
+		const struct more_case *tc = &more_cases[i];
+		struct powercap_zones_error err = {{0}};
+		struct powercap_options o;
+		int rc;
+
+		powercap_options_init(&o);
+		errno = 0;
+		rc = powercap_options_set(&o, tc->key, tc->value, &err);
+		if (tc->error)
+			ck_assert_msg(rc == -1 && errno == EINVAL &&
+					      !strcmp(err.text, tc->error),
+				"%s=%s: \"%s\"", tc->key, tc->value, err.text);
+		else
+			ck_assert_msg(rc == 0, "%s=%s: %s", tc->key, tc->value,
+				err.text);
+		ck_assert_msg(o.gpu == tc->gpu &&
+				      !strcmp(o.nvml_library, tc->library) &&
+				      o.share == tc->share &&
+				      o.idle_uw == tc->idle_uw,
+			"%s=%s: options changed wrongly", tc->key, tc->value);
+	}
+	/* 255 characters are accepted, 256 are not. */
+	memset(longname, 'x', sizeof(longname));
+	longname[0] = '/';
+	longname[255] = '\0';
+	{
+		struct powercap_options o;
+
+		powercap_options_init(&o);
+		ck_assert_int_eq(
+			powercap_options_set(&o, NVML, longname, NULL), 0);
+		longname[255] = 'x';
+		longname[256] = '\0';
+		ck_assert_int_eq(
+			powercap_options_set(&o, NVML, longname, NULL), -1);
+	}
+	ck_assert_str_eq(powercap_options_gpu_name(AUTO), "auto");
+	ck_assert_str_eq(powercap_options_gpu_name(POWERCAP_GPU_YES), "yes");
+	ck_assert_str_eq(powercap_options_gpu_name(POWERCAP_GPU_NO), "no");
+	ck_assert_str_eq(powercap_options_share_name(NONE), "none");
+	ck_assert_str_eq(powercap_options_share_name(CPU), "cpu");
+}
+END_TEST
+
 /* A rejected value leaves earlier ones alone; the first error is kept. */
 START_TEST(test_first_error_kept)
 {
@@ -144,6 +252,7 @@ static Suite *options_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_option_cases);
+	tcase_add_test(tc, test_more_cases);
 	tcase_add_test(tc, test_first_error_kept);
 	suite_add_tcase(s, tc);
 	return s;

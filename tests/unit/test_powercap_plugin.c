@@ -7,13 +7,21 @@
  * This executable stands in for the daemon: it exports (-export-dynamic)
  * the symbols Slurm's daemons give a plugin and libslurm lacks (logging
  * that the tests read, the daemon's role, slurmd's conf, the profile
- * plugin, slurm_update_node), and takes the rest from libslurm (xmalloc,
- * lists, and the real acct_gather.conf parser). CLOCK_MONOTONIC is a
- * clock the tests move, so wrap periods and backoff need no sleeping.
+ * plugin, slurm_update_node, proctrack's list of a step's processes), and
+ * takes the rest from libslurm (xmalloc, lists, and the real
+ * acct_gather.conf parser). CLOCK_MONOTONIC is a clock the tests move, so
+ * wrap periods and backoff need no sleeping.
+ *
+ * GPUs come from the stand-in NVML (tests/nvmlsim), loaded by the plugin
+ * through PowercapNVMLLibrary, whose counters this program also writes.
+ * For PowercapShare=cpu, a child process burns CPU while the tests let it
+ * and its /proc/PID/stat gives the step's CPU time; the node's /proc/stat
+ * is a file this program writes (PROC_STAT_FILE, bind-mounted over
+ * /proc/stat).
  *
  * Run it through test_powercap_plugin.sh, which enters a private mount
- * namespace and mounts a tmpfs over /sys/class; this program refuses to
- * write unless /sys/class is a tmpfs.
+ * namespace, mounts a tmpfs over /sys/class and binds that file over
+ * /proc/stat; this program refuses to write unless /sys/class is a tmpfs.
  */
 #include "config.h"
 
@@ -24,13 +32,16 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,13 +54,21 @@
 #include "src/common/slurm_acct_gather_energy.h"
 #include "src/common/slurm_acct_gather_profile.h"
 #include "src/common/xmalloc.h"
+#include "src/slurmd/common/proctrack.h"
 #include "src/slurmd/slurmd/slurmd.h"
+#include "src/slurmd/slurmstepd/slurmstepd_job.h"
 
 #ifndef PLUGIN_SO
 #error "PLUGIN_SO: the path of the built acct_gather_energy_powercap.so"
 #endif
 
+#ifndef NVMLSIM_SO
+#error "NVMLSIM_SO: the path of the built stand-in libnvidia-ml.so.1"
+#endif
+
 #define ROOT "/sys/class/powercap"
+#define NVMLSIM_CONTROL "/sys/class/test-nvmlsim.conf"
+#define PROC_STAT_FILE "/sys/class/test-proc-stat"
 #define RAPL ROOT "/intel-rapl"
 #define J UINT64_C(1000000)
 #define MS INT64_C(1000000)
@@ -135,9 +154,24 @@ int error(const char *fmt, ...)
 	return -1;
 }
 
-/* slurmd's configuration: the node name the plugin drains. */
-static slurmd_conf_t test_conf = {.node_name = "cn7"};
+/* slurmd's configuration: the node name the plugin drains, its CPUs. */
+static slurmd_conf_t test_conf = {.node_name = "cn7", .cpus = 4};
 slurmd_conf_t *conf = &test_conf;
+
+/* proctrack: the processes of container 4242, the step's child. */
+static pid_t step_child;
+
+int proctrack_g_get_pids(uint64_t cont_id, pid_t **pids, int *npids)
+{
+	*pids = NULL;
+	*npids = 0;
+	if (cont_id != 4242 || !step_child)
+		return SLURM_ERROR;
+	*pids = xmalloc(sizeof(pid_t));
+	(*pids)[0] = step_child;
+	*npids = 1;
+	return SLURM_SUCCESS;
+}
 
 /* Drain requests sent to the "controller". */
 static int drains;
@@ -156,7 +190,7 @@ int slurm_update_node(update_node_msg_t *msg)
 static bool profiling;
 static int datasets, fail_dataset;
 static char dataset_name[64];
-static uint64_t samples[64];
+static uint64_t samples[64], sample_split[64][3];
 static int nsamples;
 
 int acct_gather_profile_g_get(
@@ -175,8 +209,10 @@ int acct_gather_profile_g_create_dataset(const char *name, int64_t parent,
 	datasets++;
 	if (fail_dataset)
 		return SLURM_ERROR;
-	snprintf(dataset_name, sizeof(dataset_name), "%s/%s", name,
-		dataset[0].name);
+	snprintf(dataset_name, sizeof(dataset_name), "%s/%s,%s,%s,%s", name,
+		dataset[0].name, dataset[1].name, dataset[2].name,
+		dataset[3].name);
+	ck_assert_ptr_null(dataset[4].name);
 	return 3;
 }
 
@@ -186,6 +222,8 @@ int acct_gather_profile_g_add_sample_data(
 	(void)sample_time;
 	if (dataset_id != 3 || nsamples >= 64)
 		return SLURM_ERROR;
+	memcpy(sample_split[nsamples], (uint64_t *)data + 1,
+		sizeof(sample_split[0]));
 	samples[nsamples++] = *(uint64_t *)data;
 	return SLURM_SUCCESS;
 }
@@ -413,12 +451,57 @@ static int rm_entry(
 	return remove(path);
 }
 
+/*
+ * The stand-in NVML's devices (tests/nvmlsim/nvmlsim.c): GPU-a with an
+ * energy counter, GPU-b without one (the plugin integrates its power).
+ * Off: no control file, as on a node whose driver is not loaded.
+ */
+static struct {
+	bool on;
+	uint64_t a_mj;	    /* GPU-a's counter */
+	uint64_t a_w, b_w;  /* their power */
+	const char *b_line; /* GPU-b's line instead of the usual, or "" */
+} gpu;
+
+static void write_gpus(void)
+{
+	FILE *f;
+
+	if (!gpu.on) {
+		if (unlink(NVMLSIM_CONTROL) < 0 && errno != ENOENT)
+			die(NVMLSIM_CONTROL);
+		return;
+	}
+	if (!(f = fopen(NVMLSIM_CONTROL, "w")))
+		die(NVMLSIM_CONTROL);
+	fprintf(f, "gpu uuid=GPU-a energy_mj=%" PRIu64 "\n", gpu.a_mj);
+	if (gpu.b_line)
+		fprintf(f, "%s\n", gpu.b_line);
+	else
+		fprintf(f, "gpu uuid=GPU-b counter=no power_mw=%" PRIu64 "\n",
+			gpu.b_w * 1000);
+	if (fclose(f))
+		die(NVMLSIM_CONTROL);
+}
+
+/* Two GPUs at 200 W (counter) and 50 W (power readings). */
+static void gpus_on(void)
+{
+	gpu.on = true;
+	gpu.a_mj = 123456789;
+	gpu.a_w = 200;
+	gpu.b_w = 50;
+	gpu.b_line = NULL;
+	write_gpus();
+}
+
 static void write_counters(void)
 {
 	size_t i;
 
 	for (i = 0; i < NZONES; i++)
 		put_u64(zones[i].dir, "energy_uj", zones[i].raw);
+	write_gpus();
 }
 
 /* A fresh tree, counters at known values near the top of their range. */
@@ -465,6 +548,11 @@ static void sim_run_at(int64_t ms, const uint64_t *mw, bool frozen)
 		zones[i].raw = (zones[i].raw + e) % (zones[i].range_uj + 1);
 		truth_uj += e;
 	}
+	if (gpu.on) {
+		/* W x ms = mJ; mW x ms = uJ */
+		gpu.a_mj += gpu.a_w * (uint64_t)ms;
+		truth_uj += (gpu.a_w + gpu.b_w) * 1000 * (uint64_t)ms;
+	}
 	mono_ns += ms * MS;
 	if (!frozen)
 		write_counters();
@@ -508,6 +596,7 @@ static uint64_t step_joules(acct_gather_energy_t *rec)
 
 static void setup(void)
 {
+	memset(&gpu, 0, sizeof(gpu));
 	sim_reset();
 	log_reset();
 	drains = 0;
@@ -518,8 +607,11 @@ static void setup(void)
 	slurm_conf.acct_gather_node_freq = 1;
 }
 
+static void child_stop(void);
+
 static void teardown(void)
 {
+	child_stop();
 	if (plug.handle)
 		so_unload();
 }
@@ -615,7 +707,12 @@ START_TEST(test_request_types)
 				plug.set_data(c->type, &dummy_step), 0);
 			ck_assert_int_eq(nsamples, 1);
 			ck_assert_uint_eq(samples[0], 160);
-			ck_assert_str_eq(dataset_name, "Energy/Power");
+			ck_assert_str_eq(
+				dataset_name, "Energy/Power,Package,DRAM,GPU");
+			/* packages 150 W, dram 10 W, no GPU */
+			ck_assert_uint_eq(sample_split[0][0], 150);
+			ck_assert_uint_eq(sample_split[0][1], 10);
+			ck_assert_uint_eq(sample_split[0][2], 0);
 			continue;
 		case ENERGY_DATA_NODE_ENERGY_UP:
 			e = rec[c->rec];
@@ -984,6 +1081,27 @@ static const struct conf_case conf_cases[] = {
 	{"PowercapMaxWatts=\"300 W\"\n", SLURM_SUCCESS,
 		"PowercapMaxWatts=300 W: expected a whole number of watts",
 		NULL, NULL, false},
+	{"", SLURM_SUCCESS, NULL, "PowercapGPU", "auto", true},
+	{"", SLURM_SUCCESS, NULL, "PowercapNVMLLibrary", "libnvidia-ml.so.1",
+		true},
+	{"", SLURM_SUCCESS, NULL, "PowercapShare", "none", true},
+	{"PowercapShare=CPU\nPowercapIdleWatts=90\n", SLURM_SUCCESS, NULL,
+		"PowercapIdleWatts", "90", true},
+	{"PowercapGPU=No\n", SLURM_SUCCESS, NULL, "PowercapGPU", "no", true},
+	{"PowercapGPU=maybe\n", SLURM_SUCCESS,
+		"PowercapGPU=maybe: expected auto, yes or no", "PowercapGPU",
+		"maybe (invalid: energy unknown)", false},
+	{"PowercapNVMLLibrary=lib64/libnvidia-ml.so.1\n", SLURM_SUCCESS,
+		"PowercapNVMLLibrary=lib64/libnvidia-ml.so.1: expected a "
+		"library name without '/' or an absolute path",
+		"PowercapNVMLLibrary",
+		"lib64/libnvidia-ml.so.1 (invalid: energy unknown)", false},
+	{"PowercapShare=cores\n", SLURM_SUCCESS,
+		"PowercapShare=cores: expected none or cpu", "PowercapShare",
+		"cores (invalid: energy unknown)", false},
+	{"PowercapIdleWatts=1e2\n", SLURM_SUCCESS,
+		"PowercapIdleWatts=1e2: expected a whole number of watts",
+		"PowercapIdleWatts", "1e2 (invalid: energy unknown)", false},
 	/* Slurm's parser rejects these before the plugin sees them. */
 	{"PowercapMaxWatts=\n", SLURM_ERROR, NULL, NULL, NULL, false},
 	{"PowercapMaxWats=5\n", SLURM_ERROR, NULL, NULL, NULL, false},
@@ -1079,6 +1197,422 @@ START_TEST(test_profile)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* GPUs through the stand-in NVML.                                     */
+
+#define GPU_CONF "PowercapGPU=yes\nPowercapNVMLLibrary=" NVMLSIM_SO "\n"
+
+/*
+ * The node's energy is the RAPL zones' plus the GPUs': GPU-a by its
+ * counter, GPU-b by its power integrated between reads. The step, the
+ * node, the split by source in the log and the profile sample agree with
+ * the truth to the floored joule.
+ */
+START_TEST(test_gpu_energy)
+{
+	acct_gather_energy_t rec = {0};
+	uint64_t start;
+	int k;
+
+	gpus_on();
+	profiling = true;
+	daemon_start(SLURMSTEPD, GPU_CONF);
+	ck_assert_int_eq(logged("GPU 0 (GPU-a): energy counter"), 1);
+	ck_assert_int_eq(logged("GPU 1 (GPU-b): no energy counter: power "
+				"readings integrated between reads"),
+		1);
+	ck_assert_int_eq(logged("2 GPU(s) through NVML, 1 of them by power "
+				"readings"),
+		1);
+	sim_run(1000);
+	start = truth_uj;
+	ck_assert_uint_eq(step_joules(&rec), 0);
+	for (k = 0; k < 10; k++) {
+		sim_run(1500);
+		assert_joules(step_joules(&rec), truth_uj - start);
+	}
+	/* 410 W: 150 W of packages, 10 W of dram, 250 W of GPUs */
+	ck_assert_uint_eq(rec.current_watts, 410);
+	ck_assert_int_ge(logged("step 6150.000 J = package 2250.000 J + dram "
+				"150.000 J + gpu 3750.000 J"),
+		1);
+	assert_joules(get(ENERGY_DATA_NODE_ENERGY).consumed_energy, truth_uj);
+	ck_assert_int_eq(plug.set_data(ENERGY_DATA_PROFILE, NULL), 0);
+	ck_assert_int_eq(nsamples, 1);
+	ck_assert_uint_eq(samples[0], 410);
+	ck_assert_uint_eq(sample_split[0][0], 150);
+	ck_assert_uint_eq(sample_split[0][1], 10);
+	ck_assert_uint_eq(sample_split[0][2], 250);
+	ck_assert_int_eq(logged("error"), 0);
+}
+END_TEST
+
+/*
+ * A node without GPUs behaves as before with PowercapGPU=auto (the
+ * default), logged once per daemon, through reopens too; with
+ * PowercapGPU=yes its energy is unknown; with no, NVML is never loaded.
+ */
+struct absent_case {
+	const char *conf;
+	bool control;	 /* a control file with no devices */
+	bool known;	 /* energy known */
+	const char *log; /* logged once, or NULL */
+};
+
+static const struct absent_case absent_cases[] = {
+	{"", false, true,
+		"info acct_gather_energy/powercap: no GPU energy: cannot load "
+		"libnvidia-ml.so.1"},
+	{"PowercapNVMLLibrary=" NVMLSIM_SO "\n", false, true,
+		"no GPU energy: " NVMLSIM_SO ": nvmlInit_v2: Driver Not "
+		"Loaded; node energy is the RAPL zones' (PowercapGPU=auto)"},
+	{"PowercapNVMLLibrary=" NVMLSIM_SO "\n", true, true,
+		"no GPU energy: " NVMLSIM_SO ": no GPU;"},
+	{GPU_CONF, false, false,
+		"error acct_gather_energy/powercap: " NVMLSIM_SO
+		": nvmlInit_v2: "
+		"Driver Not Loaded; energy is reported as unknown"},
+	{"PowercapGPU=no\nPowercapNVMLLibrary=" NVMLSIM_SO "\n", true, true,
+		NULL},
+};
+
+START_TEST(test_gpu_absent)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(absent_cases) / sizeof(absent_cases[0]); i++) {
+		const struct absent_case *tc = &absent_cases[i];
+		int k;
+
+		sim_reset();
+		log_reset();
+		if (tc->control) {
+			FILE *f = fopen(NVMLSIM_CONTROL, "w");
+
+			ck_assert_ptr_nonnull(f);
+			fclose(f);
+		}
+		daemon_start(SLURMD, tc->conf);
+		ck_assert_int_eq(plug.set_data(ENERGY_DATA_RECONFIG, NULL), 0);
+		for (k = 0; k < 3; k++) {
+			sim_run(1000);
+			ck_assert_int_eq(plug.update_node_energy(), 0);
+		}
+		/* A failed read and a reopen: still said once. */
+		put(zones[1].dir, "energy_uj", "n/a\n");
+		sim_run_at(1000, NULL, true);
+		ck_assert_int_eq(plug.update_node_energy(), 0);
+		sim_run(2000);
+		ck_assert_int_eq(plug.update_node_energy(), 0);
+		sim_run(1000);
+		ck_assert_int_eq(plug.update_node_energy(), 0);
+		ck_assert_msg((get(ENERGY_DATA_NODE_ENERGY).current_watts ==
+				      160) == tc->known,
+			"case %zu: power known is not %d", i, tc->known);
+		if (tc->log)
+			ck_assert_msg(logged(tc->log) == 1,
+				"case %zu: \"%s\" logged %d times:\n%s", i,
+				tc->log, logged(tc->log), logbuf);
+		else
+			ck_assert_int_eq(logged("GPU"), 0);
+		so_unload();
+		if (tc->control)
+			unlink(NVMLSIM_CONTROL);
+	}
+}
+END_TEST
+
+/*
+ * A GPU that falls off the bus, in slurmd: energy unknown at once, never
+ * zero; while it is missing every reopen fails; when it is back, power
+ * and later records are right, the node's record spanning the gap stays
+ * unknown.
+ */
+START_TEST(test_gpu_lost)
+{
+	acct_gather_energy_t e;
+	int k;
+
+	gpus_on();
+	daemon_start(SLURMD, GPU_CONF);
+	sim_run(1000);
+	ck_assert_int_eq(plug.update_node_energy(), 0);
+	assert_joules(get(ENERGY_DATA_NODE_ENERGY).consumed_energy, truth_uj);
+	gpu.b_line = "gpu uuid=GPU-b counter=no power_mw=50000 lost=yes";
+	sim_run(1000);
+	ck_assert_int_eq(plug.update_node_energy(), 0);
+	e = get(ENERGY_DATA_NODE_ENERGY);
+	assert_unknown(e.consumed_energy);
+	ck_assert_uint_eq(e.current_watts, NO_VAL);
+	ck_assert_int_eq(
+		logged("error acct_gather_energy/powercap: GPU 1 "
+		       "(GPU-b): nvmlDeviceGetPowerUsage: GPU is lost; "
+		       "energy is reported as unknown; next attempt "
+		       "in 1 s"),
+		1);
+	/* Gone from the bus: every attempt fails, first error once. */
+	gpu.b_line = "";
+	for (k = 0; k < 8; k++) {
+		sim_run(1000);
+		ck_assert_int_eq(plug.update_node_energy(), 0);
+		ck_assert_uint_eq(
+			get(ENERGY_DATA_NODE_ENERGY).current_watts, NO_VAL);
+	}
+	ck_assert_int_eq(logged("error acct_gather_energy/powercap: GPU "
+				"GPU-b, found earlier, is missing (1 GPU(s) "
+				"now)"),
+		1);
+	/* Back: attempts failed at +1, +2, +4 and +8 s after the loss, the
+	 * next one is due at +16 s. */
+	gpu.b_line = NULL;
+	for (k = 0; k < 8; k++) {
+		sim_run(1000);
+		ck_assert_int_eq(plug.update_node_energy(), 0);
+	}
+	ck_assert_int_eq(logged("zones readable again"), 1);
+	ck_assert_uint_eq(get(ENERGY_DATA_NODE_ENERGY).current_watts, 410);
+	assert_unknown(get(ENERGY_DATA_NODE_ENERGY).consumed_energy);
+}
+END_TEST
+
+/*
+ * GPU-a's counter goes backwards (the driver reloaded): the step is
+ * unknown from then on, a later step is right.
+ */
+START_TEST(test_gpu_counter_reset)
+{
+	acct_gather_energy_t rec = {0};
+	uint64_t start;
+
+	gpus_on();
+	daemon_start(SLURMSTEPD, GPU_CONF);
+	sim_run(1000);
+	start = truth_uj;
+	step_joules(&rec);
+	sim_run(1000);
+	assert_joules(step_joules(&rec), truth_uj - start);
+	gpu.a_mj = 5000;
+	sim_run(1000);
+	assert_unknown(step_joules(&rec));
+	ck_assert_int_eq(logged("GPU 0 (GPU-a): energy counter went backwards "
+				"from 123856789 to 205000 mJ (driver reloaded "
+				"or GPU reset)"),
+		1);
+	sim_run(1000);
+	assert_unknown(step_joules(&rec));
+	so_unload();
+
+	daemon_start(SLURMSTEPD, GPU_CONF);
+	memset(&rec, 0, sizeof(rec));
+	start = truth_uj;
+	step_joules(&rec);
+	sim_run(2000);
+	assert_joules(step_joules(&rec), truth_uj - start);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* PowercapShare=cpu: a child burning CPU stands for the step's tasks.  */
+
+/* The node's CPU times as /proc/stat shows them (in ticks). */
+static void write_proc_stat(uint64_t busy_ticks)
+{
+	char line[128];
+	int fd = open(PROC_STAT_FILE, O_WRONLY);
+
+	snprintf(line, sizeof(line),
+		"cpu  %-20" PRIu64 " 0 0 1000000 0 0 0 0 0 0\ncpu0 0 0 0 0\n",
+		busy_ticks);
+	if (fd < 0 || pwrite(fd, line, strlen(line), 0) < 0 || close(fd) < 0)
+		die(PROC_STAT_FILE);
+}
+
+/* The child's CPU time (utime + stime, ticks) from its /proc/PID/stat. */
+static uint64_t child_ticks(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)step_child);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	p = strrchr(buf, ')');
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(sscanf(p + 2,
+				 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+				 "%llu %llu",
+				 &ut, &st),
+		2);
+	return ut + st;
+}
+
+static void child_start(void)
+{
+	int status;
+
+	step_child = fork();
+	ck_assert_int_ge(step_child, 0);
+	if (step_child == 0) {
+		/* Never outlive the test, even if it crashes. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			; /* burns whatever CPU it is allowed */
+	}
+	kill(step_child, SIGSTOP);
+	ck_assert_int_eq(waitpid(step_child, &status, WUNTRACED), step_child);
+}
+
+/* Let the child run for about ms, and stop it again: its CPU time is
+ * then what the plugin and this test both read. */
+static void child_burn(int ms)
+{
+	struct timespec ts = {0, (long)ms * 1000000};
+	int status;
+
+	kill(step_child, SIGCONT);
+	nanosleep(&ts, NULL);
+	kill(step_child, SIGSTOP);
+	ck_assert_int_eq(waitpid(step_child, &status, WUNTRACED), step_child);
+}
+
+static void child_stop(void)
+{
+	if (!step_child)
+		return;
+	kill(step_child, SIGKILL);
+	waitpid(step_child, NULL, 0);
+	step_child = 0;
+}
+
+/* A step record of slurmstepd, as ENERGY_DATA_STEP_PTR gives it. */
+static stepd_step_rec_t *make_step(uint32_t step_id, char **env)
+{
+	stepd_step_rec_t *step = xmalloc(sizeof(*step));
+
+	step->step_id.job_id = 42;
+	step->step_id.step_id = step_id;
+	step->cont_id = 4242;
+	step->cpus = 1;
+	step->env = env;
+	return step;
+}
+
+#define SHARE_CONF "PowercapShare=cpu\nPowercapIdleWatts=40\n"
+
+/*
+ * Interval by interval, the step gets (E - I) x c / b + I x 1/4 with the
+ * node drawing 160 W, I = 40 W x t, c the child's CPU time and b the
+ * node's busy CPU time, which this test sets to a few times c.
+ */
+START_TEST(test_share_cpu)
+{
+	static const int burn_ms[] = {40, 0, 80, 20, 60};
+	static const int busy_times[] = {4, 3, 2, 1, 5};
+	stepd_step_rec_t *step = make_step(SLURM_BATCH_SCRIPT, NULL);
+	acct_gather_energy_t rec = {0};
+	uint64_t busy = 1000, c0, e0;
+	double want = 0;
+	size_t i;
+
+	child_start();
+	write_proc_stat(busy);
+	daemon_start(SLURMSTEPD, SHARE_CONF);
+	ck_assert_int_eq(plug.set_data(ENERGY_DATA_STEP_PTR, step), 0);
+	sim_run(1000);
+	ck_assert_uint_eq(step_joules(&rec), 0);
+	c0 = child_ticks();
+	e0 = truth_uj;
+	for (i = 0; i < sizeof(burn_ms) / sizeof(burn_ms[0]); i++) {
+		uint64_t c, b, got;
+		double e, idle;
+
+		child_burn(burn_ms[i]);
+		c = child_ticks() - c0;
+		b = c * busy_times[i] + 3;
+		busy += b;
+		write_proc_stat(busy);
+		sim_run(2000);
+		e = (double)(truth_uj - e0);
+		idle = 40.0 * J * 2;
+		want += (e - idle) * (double)c / (double)b + idle / 4;
+		got = step_joules(&rec);
+		ck_assert_msg(got == (uint64_t)(want / J) ||
+				      got + 1 == (uint64_t)(want / J),
+			"interval %zu: %" PRIu64
+			" J, expected %.3f J (c %" PRIu64 " b %" PRIu64 ")",
+			i, got, want / J, c, b);
+		c0 += c;
+		e0 = truth_uj;
+	}
+	ck_assert_int_ge(logged("step share"), 1);
+	ck_assert_int_ge(logged("idle for 1 of 4 CPUs"), 1);
+	ck_assert_int_eq(logged("error"), 0);
+	/* The node's own record is still the whole node. */
+	assert_joules(get(ENERGY_DATA_NODE_ENERGY).consumed_energy, truth_uj);
+
+	/* /proc/stat that cannot be read: unknown for good, said once. */
+	put("..", "test-proc-stat", "garbage\n");
+	sim_run(1000);
+	assert_unknown(step_joules(&rec));
+	write_proc_stat(busy + 100);
+	sim_run(1000);
+	assert_unknown(step_joules(&rec));
+	ck_assert_int_eq(logged("info error: acct_gather_energy/powercap: "
+				"PowercapShare=cpu: /proc/stat: no cpu line; "
+				"the step's energy is reported as unknown"),
+		1);
+	child_stop();
+	so_unload();
+	xfree(step);
+}
+END_TEST
+
+/*
+ * Which step holds its allocation's idle share: the batch step, a step of
+ * a job without one; not an srun step inside a batch job, nor the extern
+ * step. A node doing nothing (no busy time) over 2 s at 160 W with 40 W
+ * idle gives the holder 80 J x 1/4 = 20 J.
+ */
+struct holder_case {
+	uint32_t step_id;
+	bool in_batch; /* ENVIRONMENT=BATCH in the step's environment */
+	uint64_t joules;
+};
+
+static const struct holder_case holder_cases[] = {
+	{SLURM_BATCH_SCRIPT, true, 20},
+	{0, false, 20},
+	{3, true, 0},
+	{SLURM_EXTERN_CONT, false, 0},
+};
+
+START_TEST(test_share_holder)
+{
+	static char batch_env[] = "ENVIRONMENT=BATCH", other[] = "HOME=/";
+	size_t i;
+
+	for (i = 0; i < sizeof(holder_cases) / sizeof(holder_cases[0]); i++) {
+		const struct holder_case *tc = &holder_cases[i];
+		char *env[] = {other, tc->in_batch ? batch_env : NULL, NULL};
+		stepd_step_rec_t *step = make_step(tc->step_id, env);
+		acct_gather_energy_t rec = {0};
+
+		write_proc_stat(5000);
+		daemon_start(SLURMSTEPD, SHARE_CONF);
+		ck_assert_int_eq(plug.set_data(ENERGY_DATA_STEP_PTR, step), 0);
+		step_joules(&rec);
+		sim_run(2000);
+		ck_assert_msg(step_joules(&rec) == tc->joules,
+			"case %zu: %" PRIu64 " J", i, rec.consumed_energy);
+		so_unload();
+		xfree(step);
+	}
+}
+END_TEST
+
 static Suite *plugin_suite(void)
 {
 	Suite *s = suite_create("powercap_plugin");
@@ -1096,6 +1630,12 @@ static Suite *plugin_suite(void)
 	tcase_add_test(tc, test_backoff_schedule);
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_profile);
+	tcase_add_test(tc, test_gpu_energy);
+	tcase_add_test(tc, test_gpu_absent);
+	tcase_add_test(tc, test_gpu_lost);
+	tcase_add_test(tc, test_gpu_counter_reset);
+	tcase_add_test(tc, test_share_cpu);
+	tcase_add_test(tc, test_share_holder);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -1115,6 +1655,7 @@ int main(void)
 				"to write there\n");
 		return 99;
 	}
+	setenv("NVMLSIM_CONTROL", NVMLSIM_CONTROL, 1);
 	sr = srunner_create(plugin_suite());
 	/* No fork: the tree and the loaded plugin are this process's. */
 	srunner_set_fork_status(sr, CK_NOFORK);
