@@ -42,6 +42,7 @@ struct parser {
 	struct carbon_node_group defaults; /* NodeName=DEFAULT, as given */
 	unsigned defaults_set;		   /* which fields DEFAULT set */
 	int defaults_line;
+	size_t node_names; /* in all NodeName lines so far */
 	/* where each global key was set, to refuse a second setting */
 	int global_lines[32];
 };
@@ -624,19 +625,31 @@ static int node_attributes(struct parser *p, const struct line *ln,
 	return 0;
 }
 
-/* Which group other than DEFAULT already holds a name of nl, if any. */
+/*
+ * Which group other than DEFAULT already holds a name of nl, if any, and
+ * that name. Each test walks the smaller list of the two, so the checks of a
+ * whole file cost no more than its node names times its groups at worst and
+ * usually about its node names.
+ */
 static const struct carbon_node_group *overlap(
-	const struct carbon_conf *c, const struct nodelist *nl, size_t *which)
+	const struct carbon_conf *c, const struct nodelist *nl,
+	const char **name)
 {
 	size_t g, i;
 
-	for (g = 1; g < c->ngroups; g++)
-		for (i = 0; i < nodelist_count(nl); i++)
-			if (nodelist_index(c->groups[g].nodes,
-				    nodelist_name(nl, i)) >= 0) {
-				*which = i;
+	for (g = 1; g < c->ngroups; g++) {
+		const struct nodelist *old = c->groups[g].nodes;
+		const struct nodelist *small = nodelist_count(old) <
+				nodelist_count(nl) ? old : nl;
+		const struct nodelist *large = small == old ? nl : old;
+
+		for (i = 0; i < nodelist_count(small); i++)
+			if (nodelist_index(large, nodelist_name(small, i)) >=
+				0) {
+				*name = nodelist_name(small, i);
 				return &c->groups[g];
 			}
+	}
 	return NULL;
 }
 
@@ -646,8 +659,8 @@ static int node_line(struct parser *p, const struct line *ln)
 	struct carbon_node_group g = {0}, *grown;
 	const struct carbon_node_group *other;
 	struct sc_error lerr = {{0}};
+	const char *which;
 	unsigned set;
-	size_t which;
 
 	if (!strcasecmp(ln->tok[0].value, "DEFAULT")) {
 		if (p->defaults_line)
@@ -662,14 +675,21 @@ static int node_line(struct parser *p, const struct line *ln)
 	g.nodes = nodelist_parse(ln->tok[0].value, &lerr);
 	if (!g.nodes)
 		return perr(p, "NodeName=%s: %s", ln->tok[0].value, lerr.text);
-	if ((other = overlap(c, g.nodes, &which))) {
-		perr(p, "NodeName=%s: node %s is already in NodeName=%s at "
-			"line %d",
-			ln->tok[0].value, nodelist_name(g.nodes, which),
-			other->expr, other->line);
+	if (nodelist_count(g.nodes) > NODELIST_MAX_NAMES - p->node_names) {
+		perr(p, "NodeName=%s: the NodeName lines name more than %zu "
+			"nodes in all",
+			ln->tok[0].value, NODELIST_MAX_NAMES);
 		nodelist_destroy(g.nodes);
 		return -1;
 	}
+	if ((other = overlap(c, g.nodes, &which))) {
+		perr(p, "NodeName=%s: node %s is already in NodeName=%s at "
+			"line %d",
+			ln->tok[0].value, which, other->expr, other->line);
+		nodelist_destroy(g.nodes);
+		return -1;
+	}
+	p->node_names += nodelist_count(g.nodes);
 	grown = realloc(c->groups, (c->ngroups + 1) * sizeof(*grown));
 	if (!grown || !(g.expr = strdup(ln->tok[0].value))) {
 		nodelist_destroy(g.nodes);

@@ -9,8 +9,12 @@
 
 #include "sc_error.h"
 
-/* Most names one expression may expand to. */
-#define NODELIST_MAX_NAMES ((size_t)1 << 20)
+/*
+ * Most names one expression (and one carbon.conf) may expand to: more
+ * nodes than the largest clusters have (Fugaku's 158,976), small enough
+ * that a typo such as cn[1-999999999] is an error, not gigabytes.
+ */
+#define NODELIST_MAX_NAMES ((size_t)1 << 18)
 
 /* Longest node name, bytes without the NUL. */
 #define NODELIST_NAME_MAX 255

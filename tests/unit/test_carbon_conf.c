@@ -365,6 +365,10 @@ static const struct error_case {
 		"NodeName=cn[3-5]: node cn3 is already in "
 		"NodeName=cn[1-3] at line 2",
 		0, 0},
+	{"too-many-nodes", 5,
+		"NodeName=e1: the NodeName lines name more than 262144 "
+		"nodes in all",
+		0, 0},
 	{"default-twice", 3, "NodeName=DEFAULT is already given at line 2", 0,
 		0},
 	{"deferrable-no-delay", 2,
