@@ -96,7 +96,7 @@ stage_sanitizers() {
 	./configure -q --enable-sanitizers --with-slurm-source="$slurm_src" &&
 	make -j"$(nproc)" >/dev/null &&
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		LSAN_OPTIONS=suppressions="$top/tests/lsan.supp" \
+		LSAN_OPTIONS=suppressions="$top/tests/lsan.supp":print_suppressions=0 \
 		make -j"$(nproc)" check
 }
 stage_valgrind() { tests/valgrind.sh; }
