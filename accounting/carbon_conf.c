@@ -873,7 +873,7 @@ static int load_series(struct parser *p)
 	for (i = 0; i < c->nregions; i++) {
 		struct carbon_region *r = &c->regions[i];
 		struct intensity_options o = {.column = r->column};
-		struct intensity_error ierr = {{0}};
+		struct sc_error ierr = {{0}};
 
 		if (!r->path)
 			continue;

@@ -172,7 +172,7 @@ static void refresh_region(struct carbon_feed *f, size_t i, time_t now)
 	}
 	if (!fr->series || !same_file(&id, &fr->id)) {
 		struct intensity_options o = {.column = r->column};
-		struct intensity_error err = {{0}};
+		struct sc_error err = {{0}};
 
 		intensity_series_destroy(fr->series);
 		fr->series = intensity_series_load_opts(r->path, &o, &err);

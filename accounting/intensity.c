@@ -24,18 +24,6 @@ struct intensity_series {
 	size_t filled;
 };
 
-int intensity_errset(struct intensity_error *err, const char *fmt, ...)
-{
-	if (err && err->text[0] == '\0') {
-		va_list ap;
-
-		va_start(ap, fmt);
-		vsnprintf(err->text, sizeof(err->text), fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -114,7 +102,7 @@ static int fill_arrays(struct intensity_series *s, const int64_t *times,
 
 struct intensity_series *intensity_series_build(const int64_t *times,
 	const double *values, size_t n, int64_t end, const char *name,
-	intensity_where_fn *where, const void *ctx, struct intensity_error *err)
+	intensity_where_fn *where, const void *ctx, struct sc_error *err)
 {
 	char here[320];
 	struct intensity_series *s = NULL;
@@ -122,7 +110,7 @@ struct intensity_series *intensity_series_build(const int64_t *times,
 	uint64_t fill, d;
 
 	if (n == 0) {
-		intensity_errset(err, "%s: no samples", name);
+		sc_errprintf(err, "%s: no samples", name);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -137,7 +125,7 @@ struct intensity_series *intensity_series_build(const int64_t *times,
 	if (end == INT64_MIN)
 		end = times[n - 1] + s->step; /* both below 2^61 */
 	if (end <= times[n - 1] || end > INTENSITY_TIME_LIMIT) {
-		intensity_errset(err, "%s: series ends out of range", name);
+		sc_errprintf(err, "%s: series ends out of range", name);
 		goto inval;
 	}
 	total = n;
@@ -153,7 +141,7 @@ struct intensity_series *intensity_series_build(const int64_t *times,
 			else
 				snprintf(here, sizeof(here), "%s: sample %zu",
 					name, i + 1);
-			intensity_errset(err,
+			sc_errprintf(err,
 				"%s: gap of %llu s to the next sample needs "
 				"more than %zu filled samples",
 				here, (unsigned long long)d,
@@ -173,7 +161,7 @@ struct intensity_series *intensity_series_build(const int64_t *times,
 	fill_arrays(s, times, values, n, end);
 	return s;
 nomem:
-	intensity_errset(err, "%s: out of memory", name);
+	sc_errprintf(err, "%s: out of memory", name);
 	intensity_series_destroy(s);
 	errno = ENOMEM;
 	return NULL;
@@ -184,21 +172,21 @@ inval:
 }
 
 struct intensity_series *intensity_series_create(const int64_t *times,
-	const double *values, size_t n, struct intensity_error *err)
+	const double *values, size_t n, struct sc_error *err)
 {
 	size_t i;
 
 	if (err)
 		err->text[0] = '\0';
 	if (!times || !values || n == 0) {
-		intensity_errset(err, "series: no samples");
+		sc_errprintf(err, "series: no samples");
 		errno = EINVAL;
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
 		if (times[i] < -INTENSITY_TIME_LIMIT ||
 			times[i] > INTENSITY_TIME_LIMIT) {
-			intensity_errset(err,
+			sc_errprintf(err,
 				"series: sample %zu: time out of "
 				"range",
 				i + 1);
@@ -206,7 +194,7 @@ struct intensity_series *intensity_series_create(const int64_t *times,
 			return NULL;
 		}
 		if (i > 0 && times[i] <= times[i - 1]) {
-			intensity_errset(err,
+			sc_errprintf(err,
 				"series: sample %zu: time not "
 				"after the previous sample",
 				i + 1);
@@ -214,7 +202,7 @@ struct intensity_series *intensity_series_create(const int64_t *times,
 			return NULL;
 		}
 		if (!(values[i] >= 0.0 && values[i] <= INTENSITY_VALUE_LIMIT)) {
-			intensity_errset(err,
+			sc_errprintf(err,
 				"series: sample %zu: value not "
 				"in [0, %g]",
 				i + 1, INTENSITY_VALUE_LIMIT);
@@ -224,6 +212,44 @@ struct intensity_series *intensity_series_create(const int64_t *times,
 	}
 	return intensity_series_build(
 		times, values, n, INT64_MIN, "series", NULL, NULL, err);
+}
+
+struct intensity_series *intensity_series_transform(
+	const struct intensity_series *s,
+	double (*fn)(void *arg, size_t i, double value), void *arg,
+	struct sc_error *err)
+{
+	struct intensity_series *c = calloc(1, sizeof(*c));
+	size_t i;
+
+	sc_error_clear(err);
+	if (!c)
+		goto nomem;
+	*c = *s;
+	c->t = malloc((s->n + 1) * sizeof(*c->t));
+	c->v = malloc(s->n * sizeof(*c->v));
+	c->cum = malloc((s->n + 1) * sizeof(*c->cum));
+	if (!c->t || !c->v || !c->cum)
+		goto nomem;
+	memcpy(c->t, s->t, (s->n + 1) * sizeof(*c->t));
+	c->cum[0] = 0.0;
+	for (i = 0; i < s->n; i++) {
+		double v = fn(arg, i, s->v[i]);
+
+		/* NaN too becomes 0 */
+		c->v[i] = v > 0.0 ? (v < INTENSITY_VALUE_LIMIT
+						? v
+						: INTENSITY_VALUE_LIMIT)
+				  : 0.0;
+		c->cum[i + 1] =
+			c->cum[i] + c->v[i] * (double)(c->t[i + 1] - c->t[i]);
+	}
+	return c;
+nomem:
+	sc_errprintf(err, "series: out of memory");
+	intensity_series_destroy(c); /* its arrays are its own, or NULL */
+	errno = ENOMEM;
+	return NULL;
 }
 
 size_t intensity_series_count(const struct intensity_series *s)

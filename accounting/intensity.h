@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sc_error.h"
+
 /*
  * An immutable series of samples; each value holds over its interval, from
  * its own time to the next sample's (the last one for the series' typical
@@ -16,14 +18,12 @@
 struct intensity_series;
 
 /*
- * First error of a load: "FILE:LINE: problem" (for JSON semantic errors
- * "FILE: data[I]: problem", as parsed JSON has no line numbers). The
- * functions below clear it on entry and never overwrite the first error
- * they set. Every err argument may be NULL.
+ * Errors: the first error of a load goes into a struct sc_error:
+ * "FILE:LINE: problem" (for JSON semantic errors "FILE: data[I]: problem",
+ * as parsed JSON has no line numbers). The functions below clear it on
+ * entry and never overwrite the first error they set. Every err argument
+ * may be NULL.
  */
-struct intensity_error {
-	char text[512];
-};
 
 /* Which Electricity Maps column to read; other formats have only one. */
 enum intensity_column {
@@ -48,11 +48,11 @@ struct intensity_options {
  * increasing; gaps are filled as documented in intensity(5).
  */
 struct intensity_series *intensity_series_load(
-	const char *path, struct intensity_error *err);
+	const char *path, struct sc_error *err);
 
 /* As intensity_series_load, with options (NULL: defaults; no '#' suffix). */
 struct intensity_series *intensity_series_load_opts(const char *path,
-	const struct intensity_options *opts, struct intensity_error *err);
+	const struct intensity_options *opts, struct sc_error *err);
 
 /*
  * Parse len bytes of buf (any content, need not be NUL-terminated, not
@@ -62,7 +62,7 @@ struct intensity_series *intensity_series_load_opts(const char *path,
  */
 struct intensity_series *intensity_series_parse(const char *name,
 	const char *buf, size_t len, const struct intensity_options *opts,
-	struct intensity_error *err);
+	struct sc_error *err);
 
 /*
  * Build a series from n >= 1 samples (unix seconds within +-2^60, strictly
@@ -72,7 +72,18 @@ struct intensity_series *intensity_series_parse(const char *name,
  * arrays. NULL with err and errno EINVAL (ENOMEM) on bad input.
  */
 struct intensity_series *intensity_series_create(const int64_t *times,
-	const double *values, size_t n, struct intensity_error *err);
+	const double *values, size_t n, struct sc_error *err);
+
+/*
+ * A copy of s with every sample's value replaced by fn(arg, i, value),
+ * samples numbered from 0 in time order (filled ones included), clamped
+ * to [0, 1e6] (NaN to 0); the same times, end and gaps. Used for forecasts
+ * with errors. NULL with err and errno ENOMEM.
+ */
+struct intensity_series *intensity_series_transform(
+	const struct intensity_series *s,
+	double (*fn)(void *arg, size_t i, double value), void *arg,
+	struct sc_error *err);
 
 /* Accepts NULL. */
 void intensity_series_destroy(struct intensity_series *s);

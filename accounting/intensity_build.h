@@ -5,7 +5,6 @@
 #ifndef ACCOUNTING_INTENSITY_BUILD_H
 #define ACCOUNTING_INTENSITY_BUILD_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,13 +21,6 @@
 
 /* Most samples a load may add to fill gaps, over all gaps of a series. */
 #define INTENSITY_FILL_LIMIT ((size_t)1 << 20)
-
-/*
- * Set err to the formatted text unless it already holds an error (the
- * first error is kept). Returns -1 so that callers can `return errset()`.
- */
-int intensity_errset(struct intensity_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 /*
  * Writes where sample i (0-based) came from into buf, for error messages:
@@ -48,6 +40,6 @@ typedef void intensity_where_fn(
 struct intensity_series *intensity_series_build(const int64_t *times,
 	const double *values, size_t n, int64_t end, const char *name,
 	intensity_where_fn *where, const void *ctx,
-	struct intensity_error *err);
+	struct sc_error *err);
 
 #endif

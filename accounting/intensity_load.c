@@ -24,7 +24,7 @@ struct samples {
 	size_t n, cap;
 	int json; /* locations are data[] indices, not lines */
 	const char *name;
-	struct intensity_error *err;
+	struct sc_error *err;
 };
 
 /* A span of the input; not NUL-terminated. */
@@ -67,7 +67,7 @@ static int samples_add(struct samples *sm, int64_t t, double v, size_t where)
 
 	if (!isfinite(v) || v < 0.0 || v > INTENSITY_VALUE_LIMIT) {
 		errno = EINVAL;
-		return intensity_errset(sm->err,
+		return sc_errprintf(sm->err,
 			"%s: intensity %g is not in "
 			"[0, %g]",
 			where_of(sm, where, here, sizeof(here)), v,
@@ -76,7 +76,7 @@ static int samples_add(struct samples *sm, int64_t t, double v, size_t where)
 	if (sm->n > 0 && t <= sm->t[sm->n - 1]) {
 		errno = EINVAL;
 		where_of(sm, sm->line[sm->n - 1], prev, sizeof(prev));
-		return intensity_errset(sm->err,
+		return sc_errprintf(sm->err,
 			"%s: time %s that of %s; "
 			"times must be strictly increasing",
 			where_of(sm, where, here, sizeof(here)),
@@ -107,7 +107,7 @@ static int samples_add(struct samples *sm, int64_t t, double v, size_t where)
 	return 0;
 nomem:
 	errno = ENOMEM;
-	return intensity_errset(sm->err, "%s: out of memory", sm->name);
+	return sc_errprintf(sm->err, "%s: out of memory", sm->name);
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's method). */
@@ -363,7 +363,7 @@ static int csv_header(struct samples *sm, struct span line, size_t lineno,
 	}
 	if (*tcol < 0 || (simple < 0 && direct < 0 && lca < 0)) {
 		errno = EINVAL;
-		return intensity_errset(sm->err,
+		return sc_errprintf(sm->err,
 			"%s:%zu: unknown header: "
 			"expected \"Time,Carbon Intensity\", an Electricity "
 			"Maps export or UK carbon-intensity API JSON",
@@ -375,7 +375,7 @@ static int csv_header(struct samples *sm, struct span line, size_t lineno,
 		*vcol = opts->column == INTENSITY_LCA ? lca : direct;
 	if (*vcol < 0) {
 		errno = EINVAL;
-		return intensity_errset(sm->err,
+		return sc_errprintf(sm->err,
 			"%s:%zu: no \"Carbon Intensity "
 			"... (%s)\" column",
 			sm->name, lineno,
@@ -414,21 +414,21 @@ static int parse_csv(struct samples *sm, const char *buf, size_t len,
 		n = split_csv(line, f, CSV_MAX_FIELDS);
 		if (n < 0) {
 			errno = EINVAL;
-			return intensity_errset(sm->err,
+			return sc_errprintf(sm->err,
 				"%s:%zu: unterminated "
 				"or misplaced quote",
 				sm->name, lineno);
 		}
 		if (n < need) {
 			errno = EINVAL;
-			return intensity_errset(sm->err,
+			return sc_errprintf(sm->err,
 				"%s:%zu: %d fields, "
 				"expected at least %d",
 				sm->name, lineno, n, need);
 		}
 		if (parse_time(f[tcol], &t)) {
 			errno = EINVAL;
-			return intensity_errset(sm->err,
+			return sc_errprintf(sm->err,
 				"%s:%zu: bad time \"%s\"", sm->name, lineno,
 				printable(f[tcol], text, sizeof(text)));
 		}
@@ -436,7 +436,7 @@ static int parse_csv(struct samples *sm, const char *buf, size_t len,
 			continue; /* missing value: becomes a gap */
 		if (parse_double(f[vcol], &v)) {
 			errno = EINVAL;
-			return intensity_errset(sm->err,
+			return sc_errprintf(sm->err,
 				"%s:%zu: bad intensity \"%s\"", sm->name,
 				lineno, printable(f[vcol], text, sizeof(text)));
 		}
@@ -445,7 +445,7 @@ static int parse_csv(struct samples *sm, const char *buf, size_t len,
 	}
 	if (tcol < 0) {
 		errno = EINVAL;
-		return intensity_errset(sm->err, "%s: empty file", sm->name);
+		return sc_errprintf(sm->err, "%s: empty file", sm->name);
 	}
 	return 0;
 }
@@ -490,12 +490,12 @@ static int parse_json(
 	sm->json = 1;
 	if (!root) {
 		errno = EINVAL;
-		return intensity_errset(
+		return sc_errprintf(
 			sm->err, "%s:%d: %s", sm->name, jerr.line, jerr.text);
 	}
 	data = json_object_get(root, "data");
 	if (!json_is_array(data)) {
-		intensity_errset(sm->err, "%s: no \"data\" array", sm->name);
+		sc_errprintf(sm->err, "%s: no \"data\" array", sm->name);
 		goto error;
 	}
 	json_array_foreach(data, i, rec)
@@ -505,7 +505,7 @@ static int parse_json(
 
 		if (json_time(rec, "from", &from) ||
 			json_time(rec, "to", &to) || to <= from) {
-			intensity_errset(sm->err,
+			sc_errprintf(sm->err,
 				"%s: data[%zu]: bad or missing "
 				"\"from\"/\"to\"",
 				sm->name, i);
@@ -527,7 +527,7 @@ error:
 
 struct intensity_series *intensity_series_parse(const char *name,
 	const char *buf, size_t len, const struct intensity_options *opts,
-	struct intensity_error *err)
+	struct sc_error *err)
 {
 	struct samples sm = {.name = name ? name : "(buffer)", .err = err};
 	struct intensity_series *s = NULL;
@@ -544,7 +544,7 @@ struct intensity_series *intensity_series_parse(const char *name,
 	for (skip = bom; skip < len && isspace((unsigned char)buf[skip]);)
 		skip++;
 	if (skip < len && buf[skip] == '{' && opts->column == INTENSITY_LCA) {
-		intensity_errset(err,
+		sc_errprintf(err,
 			"%s: LCA intensity requested; this "
 			"format has only one",
 			sm.name);
@@ -556,7 +556,7 @@ struct intensity_series *intensity_series_parse(const char *name,
 		rc = parse_csv(&sm, buf + bom, len - bom, opts);
 	}
 	if (rc == 0 && sm.n == 0) {
-		intensity_errset(err, "%s: no samples", sm.name);
+		sc_errprintf(err, "%s: no samples", sm.name);
 		errno = EINVAL;
 		rc = -1;
 	}
@@ -569,7 +569,7 @@ struct intensity_series *intensity_series_parse(const char *name,
 
 /* The whole file, decompressed when gzip; NULL with err. */
 static char *read_all(
-	const char *path, size_t *len, struct intensity_error *err)
+	const char *path, size_t *len, struct sc_error *err)
 {
 	gzFile gz = gzopen(path, "rb");
 	char *buf = NULL, *nb;
@@ -579,7 +579,7 @@ static char *read_all(
 	*len = 0;
 	if (!gz) {
 		e = errno ? errno : ENOMEM;
-		intensity_errset(err, "%s: cannot open: %s", path, strerror(e));
+		sc_errprintf(err, "%s: cannot open: %s", path, strerror(e));
 		errno = e;
 		return NULL;
 	}
@@ -588,7 +588,7 @@ static char *read_all(
 			cap = cap ? 2 * cap : 1 << 20;
 			nb = realloc(buf, cap);
 			if (!nb) {
-				intensity_errset(
+				sc_errprintf(
 					err, "%s: out of memory", path);
 				errno = ENOMEM;
 				goto error;
@@ -605,7 +605,7 @@ static char *read_all(
 			} else {
 				e = EINVAL;
 			}
-			intensity_errset(err, "%s: cannot read: %s", path, msg);
+			sc_errprintf(err, "%s: cannot read: %s", path, msg);
 			errno = e;
 			goto error;
 		}
@@ -615,7 +615,7 @@ static char *read_all(
 	}
 	if (gzclose(gz) == Z_BUF_ERROR) {
 		/* The input ended inside a gzip stream. */
-		intensity_errset(err, "%s: truncated gzip data", path);
+		sc_errprintf(err, "%s: truncated gzip data", path);
 		free(buf);
 		errno = EINVAL;
 		return NULL;
@@ -630,7 +630,7 @@ error:
 }
 
 static struct intensity_series *load(const char *path,
-	const struct intensity_options *opts, struct intensity_error *err)
+	const struct intensity_options *opts, struct sc_error *err)
 {
 	struct intensity_series *s;
 	size_t len;
@@ -648,7 +648,7 @@ static struct intensity_series *load(const char *path,
 }
 
 struct intensity_series *intensity_series_load_opts(const char *path,
-	const struct intensity_options *opts, struct intensity_error *err)
+	const struct intensity_options *opts, struct sc_error *err)
 {
 	if (err)
 		err->text[0] = '\0';
@@ -656,7 +656,7 @@ struct intensity_series *intensity_series_load_opts(const char *path,
 }
 
 struct intensity_series *intensity_series_load(
-	const char *path, struct intensity_error *err)
+	const char *path, struct sc_error *err)
 {
 	struct intensity_options opts = default_options;
 	const char *hash = strrchr(path, '#');
@@ -672,7 +672,7 @@ struct intensity_series *intensity_series_load(
 		opts.column = INTENSITY_LCA;
 	copy = strndup(path, (size_t)(hash - path));
 	if (!copy) {
-		intensity_errset(err, "%s: out of memory", path);
+		sc_errprintf(err, "%s: out of memory", path);
 		errno = ENOMEM;
 		return NULL;
 	}

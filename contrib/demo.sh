@@ -144,9 +144,11 @@ sacct -j "$list" -X -o JobID,AdminComment%170
 say "measured versus a TDP-only estimate (Green Algorithms' 12 W per CPU-second, 0.3725 W/GB, no idle power; raplsim's power is synthetic)"
 printf '%-6s %10s %12s %14s %12s %14s\n' job TotalCPU 'measured J' 'measured CO2e' 'TDP-only J' 'TDP-only CO2e'
 for id in "${ids[@]}"; do
-	read -r cpu elapsed mem < <(sacct -n -P -X -j "$id" -o TotalCPU,ElapsedRaw,ReqMem |
-		awk -F'|' '{ n = split($1, a, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i];
-			m = $3; sub(/[MG]$/, "", m); if ($3 ~ /G$/) m *= 1024; print s, $2, m / 1024 }')
+	# TotalCPU is on the step lines: slurmdbd keeps none on the job's
+	read -r cpu < <(sacct -n -P -j "$id.batch" -o TotalCPU |
+		awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
+	read -r elapsed mem < <(sacct -n -P -X -j "$id" -o ElapsedRaw,ReqMem |
+		awk -F'|' '{ m = $2; sub(/[MG]$/, "", m); if ($2 ~ /G$/) m *= 1024; print $1, m / 1024 }')
 	"$scarbon" -j "$id" -X -n -P -o EnergyRaw,CO2eRaw,Intensity |
 		awk -F'|' -v id="$id" -v cpu="$cpu" -v el="$elapsed" -v mem="$mem" '{
 			est = cpu * 12 + el * mem * 0.3725
@@ -155,9 +157,14 @@ for id in "${ids[@]}"; do
 done
 
 # ---- 3. carbon-aware scheduling ----
-say "3. scheduling: every CPU busy, then 10 jobs of 1 to 16 CPUs and 5 min to 4 h pend"
+say "3. scheduling: every CPU busy, then a job and, 45 s later, 10 jobs of 1 to 16 CPUs and 5 min to 4 h pend"
 blocker=$(sbatch --parsable -N2 --exclusive -t 20 -o /dev/null --wrap 'sleep 600')
 while [ "$(squeue -h -j "$blocker" -o %T)" != RUNNING ]; do sleep 1; done
+# The oldest pending job sets F1's origin of r; 45 s later, when its
+# log10(r) term no longer dwarfs the jobs' sizes, 10 more arrive a
+# second apart.
+sbatch -n 1 -t 60 -o /dev/null --wrap 'sleep 1' >/dev/null
+sleep 45
 cpus=(1 16 4 2 12 1 3 16 8 2)
 mins=(60 10 240 5 30 120 45 20 90 15)
 for i in "${!cpus[@]}"; do
@@ -186,11 +193,11 @@ contrib/cluster.sh --state "$state" stop
 
 # ---- 4. simulation ----
 say "4. carbonsim on the bundled trace (tests/data/lublin_256.swf): FCFS against the SC17 function F1"
-[ -x sched/carbonsim ] || die "sched/carbonsim is not built in this tree"
+[ -x sched/carbonsim/carbonsim ] || die "sched/carbonsim/carbonsim is not built in this tree"
 mkdir -p "$state"
-sched/carbonsim --policy fcfs,f1 --backfill none,easy tests/data/lublin_256.swf
+sched/carbonsim/carbonsim --policy fcfs,f1 --backfill none,easy tests/data/lublin_256.swf
 say "the same trace on the GB grid of 2020, with jobs held up to 6 h or 24 h for cleaner power"
-sched/carbonsim --policy fcfs,f1 --backfill easy --carbon tests/data/gb_ci.csv \
+sched/carbonsim/carbonsim --policy fcfs,f1 --backfill easy --carbon tests/data/gb_ci.csv \
 	--max-delay 6h,24h --plot-tradeoff "$state/tradeoff.svg" \
 	tests/data/lublin_256.swf
 say "figure: $state/tradeoff.svg"

@@ -1,21 +1,15 @@
 /*
- * backfill.c: scheduling passes: start jobs in queue order, then backfill
- * (none, EASY, conservative); and the expected start used by space shifting.
- *
- * EASY: when the head job does not fit, its shadow time is the earliest
- * running job's estimated end at which enough processors are free for it;
- * the extra processors are those free at the shadow time beyond its need,
- * counting every running job estimated to end by then. A later job is
- * backfilled if it fits now and ends by its estimate by the shadow time, or
- * if it needs no more than the extra processors, which it then consumes.
+ * backfill.c: a site's running set and wait queue, and its scheduling
+ * passes (none, EASY, conservative) returning the jobs they start.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
-#include "profile.h"
-#include "queue.h"
-#include "sim_state.h"
+#include "backfill.h"
 
 const char *backfill_name(enum backfill_kind kind)
 {
@@ -47,46 +41,425 @@ int backfill_parse(const char *name, enum backfill_kind *kind)
 	return -1;
 }
 
-static int pass_easy(struct sim *s, size_t site, int64_t now, bool backfill)
+/*
+ * Conservative reservations kept between passes. The validated jobs,
+ * pref[0..plen) in queue order (with some that have started since, skipped),
+ * are a prefix of the queue; their reservations are in prof with the
+ * running jobs, exactly as a recomputation from scratch would make them.
+ * Every other job may hold a hint: the reservation last computed for it,
+ * still right if it lies after now and ends by t_change, the earliest time
+ * at which the profile before it may have changed since.
+ */
+enum {
+	PLAN_QUEUED = 1,    /* in the queue */
+	PLAN_VALIDATED = 2, /* in pref, reserved in prof */
+	PLAN_HINTED = 4,    /* hint[idx] holds a reservation */
+};
+
+struct due {
+	int64_t t;
+	uint32_t idx;
+};
+
+struct backfill_plan {
+	struct profile prof;
+	int64_t *hint;
+	int64_t *queued_at; /* the start of its live heap entry, or -1 */
+	uint8_t *flags;
+	uint32_t *pref;
+	size_t plen, pcap;
+	size_t nvalid;	  /* queued validated jobs */
+	int64_t t_change; /* INT64_MAX: every hint is as computed */
+	bool reordered;	  /* a dynamic queue changed order */
+	struct due *heap; /* validated reservations by start */
+	size_t nheap, heapcap;
+	struct due *list; /* scratch: the ones due now */
+	size_t nlist, listcap;
+};
+
+static void plan_free(struct backfill_plan *p)
 {
-	struct site_state *st = &s->sites[site];
-	struct wait_queue *q = &st->queue;
-	const struct swf_job *jobs = s->w->jobs, *j;
+	if (!p)
+		return;
+	profile_free(&p->prof);
+	free(p->hint);
+	free(p->queued_at);
+	free(p->flags);
+	free(p->pref);
+	free(p->heap);
+	free(p->list);
+	free(p);
+}
+
+int backfill_site_init(struct backfill_site *s, int64_t procs,
+	const struct queue_ranks *ranks, const struct swf_job *jobs,
+	size_t njobs)
+{
+	memset(s, 0, sizeof(*s));
+	s->procs = s->free = procs;
+	s->jobs = jobs;
+	s->njobs = njobs;
+	if (!ranks) {
+		queue_init_dynamic(&s->queue);
+		return 0;
+	}
+	return queue_init_static(&s->queue, ranks);
+}
+
+void backfill_site_free(struct backfill_site *s)
+{
+	if (!s)
+		return;
+	queue_free(&s->queue);
+	free(s->run);
+	profile_free(&s->prof);
+	plan_free(s->plan);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- the plan's bookkeeping ---- */
+
+static bool plan_grow(void **a, size_t *cap, size_t n, size_t size)
+{
+	void *grown;
+	size_t c;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? *cap * 2 : 64;
+	grown = realloc(*a, c * size);
+	if (!grown) {
+		errno = ENOMEM;
+		return false;
+	}
+	*a = grown;
+	*cap = c;
+	return true;
+}
+
+static bool due_less(const struct due *a, const struct due *b)
+{
+	return a->t < b->t || (a->t == b->t && a->idx < b->idx);
+}
+
+static int heap_push(struct backfill_plan *p, int64_t t, uint32_t idx)
+{
+	size_t i;
+
+	if (!plan_grow(
+		    (void **)&p->heap, &p->heapcap, p->nheap, sizeof(*p->heap)))
+		return -1;
+	i = p->nheap++;
+	p->heap[i] = (struct due){t, idx};
+	while (i > 0 && due_less(&p->heap[i], &p->heap[(i - 1) / 2])) {
+		struct due tmp = p->heap[i];
+
+		p->heap[i] = p->heap[(i - 1) / 2];
+		p->heap[(i - 1) / 2] = tmp;
+		i = (i - 1) / 2;
+	}
+	return 0;
+}
+
+static struct due heap_pop(struct backfill_plan *p)
+{
+	struct due top = p->heap[0];
+	size_t i = 0;
+
+	p->heap[0] = p->heap[--p->nheap];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct due tmp;
+
+		if (l < p->nheap && due_less(&p->heap[l], &p->heap[m]))
+			m = l;
+		if (r < p->nheap && due_less(&p->heap[r], &p->heap[m]))
+			m = r;
+		if (m == i)
+			break;
+		tmp = p->heap[i];
+		p->heap[i] = p->heap[m];
+		p->heap[m] = tmp;
+		i = m;
+	}
+	return top;
+}
+
+/*
+ * Give back the reservations of pref[cut..plen): those jobs are no longer
+ * validated, their reservations become hints. 0, or -1 (ENOMEM).
+ */
+static int plan_truncate(
+	struct backfill_plan *p, const struct swf_job *jobs, size_t cut)
+{
+	for (size_t i = cut; i < p->plen; i++) {
+		uint32_t idx = p->pref[i];
+		const struct swf_job *j = &jobs[idx];
+
+		if ((p->flags[idx] & (PLAN_QUEUED | PLAN_VALIDATED)) !=
+			(PLAN_QUEUED | PLAN_VALIDATED))
+			continue;
+		if (profile_add(&p->prof, p->hint[idx],
+			    p->hint[idx] + j->estimate, j->procs) < 0)
+			return -1;
+		p->flags[idx] &= (uint8_t)~PLAN_VALIDATED;
+		p->nvalid--;
+	}
+	if (cut < p->plen)
+		p->plen = cut;
+	return 0;
+}
+
+/* Drop the started jobs from pref. */
+static void plan_compact(struct backfill_plan *p)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < p->plen; i++)
+		if (p->flags[p->pref[i]] & PLAN_QUEUED)
+			p->pref[o++] = p->pref[i];
+	p->plen = o;
+}
+
+/* Profile of a site at now: free procs, and running jobs' estimated ends. */
+static int profile_of_site(
+	struct profile *p, const struct backfill_site *s, int64_t now)
+{
+	size_t k;
+
+	if (profile_reset(p, now, s->free) < 0)
+		return -1;
+	for (k = 0; k < s->nrun; k++)
+		if (profile_release(p, s->run[k].exp_end, s->run[k].procs) < 0)
+			return -1;
+	return 0;
+}
+
+/* The site's plan, made on the first conservative pass. NULL on ENOMEM. */
+static struct backfill_plan *plan_of(struct backfill_site *s, int64_t now)
+{
+	struct backfill_plan *p = s->plan;
+	size_t pos = 0, n = s->njobs ? s->njobs : 1;
+	uint32_t idx;
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto nomem;
+	p->hint = calloc(n, sizeof(*p->hint));
+	p->queued_at = malloc(n * sizeof(*p->queued_at));
+	p->flags = calloc(n, sizeof(*p->flags));
+	if (!p->hint || !p->queued_at || !p->flags ||
+		profile_of_site(&p->prof, s, now) < 0)
+		goto nomem;
+	memset(p->queued_at, 0xff, n * sizeof(*p->queued_at));
+	p->t_change = INT64_MAX;
+	for (; (idx = queue_next(&s->queue, &pos, INT64_MAX)) != QUEUE_NONE;
+		pos++)
+		p->flags[idx] = PLAN_QUEUED;
+	s->plan = p;
+	return p;
+nomem:
+	plan_free(p);
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* ---- the wait queue ---- */
+
+int backfill_enqueue(struct backfill_site *s, const struct queue_entry *e)
+{
+	struct backfill_plan *p = s->plan;
+
+	if (queue_insert(&s->queue, e) < 0)
+		return -1;
+	if (!p)
+		return 0;
+	p->flags[e->idx] = PLAN_QUEUED;
+	if (s->queue.ranks) {
+		/* Behind it, the reservations must be made again. */
+		const uint32_t *rank = s->queue.ranks->rank_of;
+		size_t lo = 0, hi = p->plen;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (rank[p->pref[mid]] < rank[e->idx])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return plan_truncate(p, s->jobs, lo);
+	}
+	return 0;
+}
+
+void backfill_rescore(struct backfill_site *s,
+	double (*score)(void *arg, uint32_t idx), void *arg)
+{
+	struct backfill_plan *p = s->plan;
+	const struct wait_queue *q = &s->queue;
+	size_t i = 0, k = 0;
+
+	queue_resort(&s->queue, score, arg);
+	if (!p)
+		return;
+	/* The validated prefix holds as far as the order is unchanged. */
+	plan_compact(p);
+	while (i < p->plen && k < q->len && p->pref[i] == q->a[k].idx) {
+		i++;
+		k++;
+	}
+	if (i < p->plen || k < q->len) {
+		p->reordered = true;
+		/* An error here leaves reservations to give back: rebuild. */
+		if (plan_truncate(p, s->jobs, i) < 0) {
+			plan_free(s->plan);
+			s->plan = NULL;
+		}
+	}
+}
+
+/* ---- the running set, sorted by (exp_end, idx) ---- */
+
+/* First position in the running set not before (exp_end, idx). */
+static size_t run_lower_bound(
+	const struct backfill_site *s, int64_t exp_end, uint32_t idx)
+{
+	size_t lo = 0, hi = s->nrun;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->run[mid].exp_end < exp_end ||
+			(s->run[mid].exp_end == exp_end &&
+				s->run[mid].idx < idx))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int run_insert(
+	struct backfill_site *s, int64_t exp_end, int32_t procs, uint32_t idx)
+{
+	struct backfill_run e = {
+		.exp_end = exp_end, .procs = procs, .idx = idx};
+	size_t lo;
+
+	if (!plan_grow((void **)&s->run, &s->runcap, s->nrun, sizeof(e)))
+		return -1;
+	lo = run_lower_bound(s, exp_end, idx);
+	memmove(&s->run[lo + 1], &s->run[lo], (s->nrun - lo) * sizeof(e));
+	s->run[lo] = e;
+	s->nrun++;
+	return 0;
+}
+
+void backfill_job_end(struct backfill_site *s, uint32_t idx, int32_t procs,
+	int64_t exp_end, int64_t now)
+{
+	struct backfill_plan *p = s->plan;
+	size_t lo = run_lower_bound(s, exp_end, idx);
+
+	s->free += procs;
+	if (lo < s->nrun && s->run[lo].idx == idx) {
+		memmove(&s->run[lo], &s->run[lo + 1],
+			(s->nrun - lo - 1) * sizeof(s->run[0]));
+		s->nrun--;
+	}
+	if (!p || now >= exp_end)
+		return;
+	/*
+	 * Ended before its estimate: its processors are free earlier than
+	 * planned, and any reservation may move earlier.
+	 */
+	profile_advance(&p->prof, now);
+	if (profile_add(&p->prof, now, exp_end, procs) < 0 ||
+		plan_truncate(p, s->jobs, 0) < 0) {
+		plan_free(s->plan);
+		s->plan = NULL;
+		return;
+	}
+	p->t_change = now;
+}
+
+/* ---- starting jobs ---- */
+
+void backfill_starts_free(struct backfill_starts *st)
+{
+	if (!st)
+		return;
+	free(st->idx);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Start the queued job idx at queue position pos now. 0 or -1 (ENOMEM). */
+static int start_job(struct backfill_site *s, uint32_t idx, size_t pos,
+	int64_t now, struct backfill_starts *out)
+{
+	const struct swf_job *j = &s->jobs[idx];
+
+	if (!plan_grow(
+		    (void **)&out->idx, &out->cap, out->n, sizeof(*out->idx)) ||
+		run_insert(s, now + j->estimate, j->procs, idx) < 0)
+		return -1;
+	out->idx[out->n++] = idx;
+	s->free -= j->procs;
+	queue_remove_at(&s->queue, pos);
+	if (s->plan) {
+		if (s->plan->flags[idx] & PLAN_VALIDATED)
+			s->plan->nvalid--;
+		s->plan->flags[idx] = 0;
+	}
+	return 0;
+}
+
+/* ---- passes ---- */
+
+static int pass_easy(struct backfill_site *s, int64_t now, bool backfill,
+	struct backfill_starts *out)
+{
+	struct wait_queue *q = &s->queue;
+	const struct swf_job *j;
 	int64_t shadow = 0, avail, extra;
 	size_t pos = 0, k;
 	uint32_t idx;
+	int rc = -1;
 
+	if (s->free == 0)
+		return 0; /* nothing fits */
 	/* Start jobs from the head while they fit. */
 	while ((idx = queue_next(q, &pos, INT64_MAX)) != QUEUE_NONE &&
-		jobs[idx].procs <= st->free) {
-		if (sim_start_job(s, site, idx, now) < 0)
-			return -1;
-		queue_remove_at(q, pos);
-	}
-	if (!backfill || idx == QUEUE_NONE || st->free == 0)
-		goto out;
+		s->jobs[idx].procs <= s->free)
+		if (start_job(s, idx, pos, now, out) < 0)
+			goto out;
+	if (!backfill || idx == QUEUE_NONE || s->free == 0)
+		goto done;
 
 	/* Shadow time and extra processors of the head job. */
-	j = &jobs[idx];
-	avail = st->free;
-	for (k = 0; k < st->nrun; k++) {
-		avail += st->run[k].procs;
+	j = &s->jobs[idx];
+	avail = s->free;
+	for (k = 0; k < s->nrun; k++) {
+		avail += s->run[k].procs;
 		if (avail >= j->procs) {
-			shadow = st->run[k].exp_end;
-			while (k + 1 < st->nrun &&
-				st->run[k + 1].exp_end == shadow)
-				avail += st->run[++k].procs;
+			shadow = s->run[k].exp_end;
+			while (k + 1 < s->nrun &&
+				s->run[k + 1].exp_end == shadow)
+				avail += s->run[++k].procs;
 			break;
 		}
 	}
 	extra = avail - j->procs;
 
 	/* Later jobs that fit now, in queue order. */
-	for (pos++; st->free > 0; pos++) {
-		idx = queue_next(q, &pos, st->free);
+	for (pos++; s->free > 0; pos++) {
+		idx = queue_next(q, &pos, s->free);
 		if (idx == QUEUE_NONE)
 			break;
-		j = &jobs[idx];
+		j = &s->jobs[idx];
 		if (now + j->estimate <= shadow) {
 			/* ends by the shadow time */
 		} else if (j->procs <= extra) {
@@ -94,52 +467,171 @@ static int pass_easy(struct sim *s, size_t site, int64_t now, bool backfill)
 		} else {
 			continue;
 		}
-		if (sim_start_job(s, site, idx, now) < 0)
-			return -1;
-		queue_remove_at(q, pos);
+		if (start_job(s, idx, pos, now, out) < 0)
+			goto out;
 	}
+done:
+	rc = 0;
 out:
 	queue_commit(q);
-	return 0;
+	return rc;
 }
 
-/* Profile of a site at now: free procs, and running jobs' estimated ends. */
-static int profile_of_site(
-	struct profile *p, const struct site_state *st, int64_t now)
+/*
+ * Reserve job idx in the plan, its previous reservation if it still holds
+ * (see struct backfill_plan), else the earliest fit. Its start, or -1.
+ */
+static int64_t plan_reserve(struct backfill_plan *p, const struct swf_job *jobs,
+	uint32_t idx, int64_t now)
 {
-	size_t k;
+	const struct swf_job *j = &jobs[idx];
+	int64_t at, old = p->hint[idx];
+	bool hinted = p->flags[idx] & PLAN_HINTED;
 
-	if (profile_reset(p, now, st->free) < 0)
+	if (hinted && old >= now && old <= p->t_change - j->estimate &&
+		profile_min(&p->prof, old, old + j->estimate) >= j->procs) {
+		at = old;
+#ifdef BACKFILL_CHECK
+		if (profile_earliest(&p->prof, j->procs, j->estimate) != at)
+			abort();
+#endif
+	} else {
+		at = profile_earliest(&p->prof, j->procs, j->estimate);
+		/* It left [old, old + estimate): more room there. */
+		if (hinted && old != at) {
+			int64_t from = old > now ? old : now;
+
+			if (from < p->t_change)
+				p->t_change = from;
+		}
+	}
+	if (profile_add(&p->prof, at, at + j->estimate, -j->procs) < 0 ||
+		!plan_grow((void **)&p->pref, &p->pcap, p->plen,
+			sizeof(*p->pref)) ||
+		(at > now && p->queued_at[idx] != at &&
+			heap_push(p, at, idx) < 0))
 		return -1;
-	for (k = 0; k < st->nrun; k++)
-		if (profile_release(p, st->run[k].exp_end, st->run[k].procs) <
-			0)
-			return -1;
+	if (at > now)
+		p->queued_at[idx] = at;
+	p->hint[idx] = at;
+	p->flags[idx] |= PLAN_VALIDATED | PLAN_HINTED;
+	p->pref[p->plen++] = idx;
+	p->nvalid++;
+	return at;
+}
+
+/* Where the queue's unvalidated part starts. */
+static size_t plan_walk_start(const struct backfill_site *s)
+{
+	const struct backfill_plan *p = s->plan;
+
+	if (!s->queue.ranks)
+		return p->nvalid; /* the array, compacted */
+	for (size_t i = p->plen; i-- > 0;)
+		if (p->flags[p->pref[i]] & PLAN_QUEUED)
+			return s->queue.ranks->rank_of[p->pref[i]] + 1;
 	return 0;
 }
 
-static int pass_conservative(struct sim *s, size_t site, int64_t now)
+static int cmp_due_rank(const void *a, const void *b, const uint32_t *rank)
 {
-	struct site_state *st = &s->sites[site];
-	struct wait_queue *q = &st->queue;
-	size_t pos, probe = 0;
+	uint32_t x = rank[((const struct due *)a)->idx];
+	uint32_t y = rank[((const struct due *)b)->idx];
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort the due jobs by queue position (insertion sort: they are few). */
+static void sort_due(struct backfill_site *s)
+{
+	struct backfill_plan *p = s->plan;
+	const uint32_t *rank = s->queue.ranks ? s->queue.ranks->rank_of : NULL;
+
+	if (!rank) {
+		/* dynamic: positions in the array, as hints in t */
+		for (size_t k = 0; k < s->queue.len; k++)
+			if (s->queue.a[k].idx != QUEUE_NONE &&
+				(p->flags[s->queue.a[k].idx] & PLAN_VALIDATED))
+				for (size_t i = 0; i < p->nlist; i++)
+					if (p->list[i].idx == s->queue.a[k].idx)
+						p->list[i].t = (int64_t)k;
+	}
+	for (size_t i = 1; i < p->nlist; i++) {
+		struct due x = p->list[i];
+		size_t j = i;
+
+		while (j > 0 &&
+			(rank ? cmp_due_rank(&x, &p->list[j - 1], rank) < 0
+			      : x.t < p->list[j - 1].t)) {
+			p->list[j] = p->list[j - 1];
+			j--;
+		}
+		p->list[j] = x;
+	}
+}
+
+static int pass_conservative(
+	struct backfill_site *s, int64_t now, struct backfill_starts *out)
+{
+	struct wait_queue *q = &s->queue;
+	struct backfill_plan *p = plan_of(s, now);
+	size_t pos, probe, i;
 	int64_t free_now, probe_free = -1;
-	int rc = 0;
+	int rc = -1;
 
-	if (!queue_count(q) || st->free == 0)
-		return 0;
-	if (profile_of_site(&s->prof, st, now) < 0)
+	if (!p)
 		return -1;
-	for (pos = 0; (free_now = profile_free_now(&s->prof)) > 0; pos++) {
+	profile_advance(&p->prof, now);
+	if (p->reordered) {
+		/* a re-ordered queue: no hint can be trusted */
+		if (now < p->t_change)
+			p->t_change = now;
+		p->reordered = false;
+	}
+	if (!queue_count(q) || s->free == 0)
+		return 0;
+
+	/* The validated reservations that start now, in queue order. */
+	p->nlist = 0;
+	while (p->nheap && p->heap[0].t <= now) {
+		struct due d = heap_pop(p);
+
+		if (p->queued_at[d.idx] != d.t)
+			continue; /* replaced by a later entry */
+		p->queued_at[d.idx] = -1;
+		if ((p->flags[d.idx] & (PLAN_QUEUED | PLAN_VALIDATED)) !=
+				(PLAN_QUEUED | PLAN_VALIDATED) ||
+			p->hint[d.idx] != d.t)
+			continue;
+#ifdef BACKFILL_CHECK
+		if (d.t < now) /* a reservation left in the past */
+			abort();
+#endif
+		if (!plan_grow((void **)&p->list, &p->listcap, p->nlist,
+			    sizeof(*p->list)))
+			goto out;
+		p->list[p->nlist++] = d;
+	}
+	sort_due(s);
+	for (i = 0; i < p->nlist; i++) {
+		uint32_t idx = p->list[i].idx;
+
+		pos = q->ranks ? q->ranks->rank_of[idx] : (size_t)p->list[i].t;
+		if (start_job(s, idx, pos, now, out) < 0)
+			goto out;
+	}
+	queue_commit(q);
+
+	/*
+	 * Then reservations further down the queue, in order, while a later
+	 * job is narrow enough to start now (free_now never grows, so the
+	 * probe only moves forward); the rest could only lie in the future.
+	 */
+	pos = probe = plan_walk_start(s);
+	for (; (free_now = profile_free_now(&p->prof)) > 0; pos++) {
 		uint32_t idx;
-		const struct swf_job *j;
 		int64_t at;
 
-		/*
-		 * Stop once no later job is narrow enough to start now: the
-		 * reservations left to make could only lie in the future.
-		 * free_now never grows, so the probe only moves forward.
-		 */
 		if (probe < pos || free_now != probe_free) {
 			if (probe < pos)
 				probe = pos;
@@ -150,76 +642,155 @@ static int pass_conservative(struct sim *s, size_t site, int64_t now)
 		idx = queue_next(q, &pos, INT64_MAX);
 		if (idx == QUEUE_NONE)
 			break;
-		j = &s->w->jobs[idx];
-		at = profile_earliest(&s->prof, j->procs, j->estimate);
-		if (profile_reserve(&s->prof, at, j->estimate, j->procs) < 0) {
-			rc = -1;
-			break;
-		}
-		if (at == now) {
-			if (sim_start_job(s, site, idx, now) < 0) {
-				rc = -1;
-				break;
-			}
-			queue_remove_at(q, pos);
-		}
+		at = plan_reserve(p, s->jobs, idx, now);
+		if (at < 0 ||
+			(at == now && start_job(s, idx, pos, now, out) < 0))
+			goto out;
 	}
+	rc = 0;
+out:
 	queue_commit(q);
+	if (p->nvalid == queue_count(q))
+		p->t_change = INT64_MAX; /* no hint left to trust */
+	if (p->plen > 2 * p->nvalid + 64)
+		plan_compact(p);
+	if (rc < 0) {
+		plan_free(s->plan);
+		s->plan = NULL;
+	}
 	return rc;
 }
 
-struct rescore {
-	const struct sim *s;
-	int64_t now;
-};
-
-static double rescore_job(void *arg, uint32_t idx)
+#ifdef BACKFILL_CHECK
+#include <stdio.h>
+/* Free procs at t in profile f. */
+static int64_t free_at(const struct profile *f, int64_t t)
 {
-	const struct rescore *r = arg;
+	int64_t v = f->steps[f->head].free;
 
-	return sim_job_score(r->s, idx, r->now);
+	for (size_t i = f->head; i < f->n && f->steps[i].t <= t; i++)
+		v = f->steps[i].free;
+	return v;
 }
 
-int backfill_pass(struct sim *s, size_t site, int64_t now)
+/* The plan against a recomputation from scratch; aborts on a difference. */
+static void plan_check(struct backfill_site *s, int64_t now)
 {
-	struct site_state *st = &s->sites[site];
+	struct backfill_plan *p = s->plan;
+	struct profile f = {0};
 
-	if (s->dynamic) {
-		struct rescore r = {.s = s, .now = now};
+	if (!p)
+		return;
+	if (profile_of_site(&f, s, now) < 0)
+		abort();
+	for (size_t i = 0; i < p->plen; i++) {
+		uint32_t idx = p->pref[i];
+		const struct swf_job *j = &s->jobs[idx];
+		int64_t at;
 
-		queue_resort(&st->queue, rescore_job, &r);
+		if ((p->flags[idx] & (PLAN_QUEUED | PLAN_VALIDATED)) !=
+			(PLAN_QUEUED | PLAN_VALIDATED))
+			continue;
+		at = profile_earliest(&f, j->procs, j->estimate);
+		if (at != p->hint[idx]) {
+			fprintf(stderr,
+				"plan_check at %lld: job %u reserved at %lld, "
+				"fresh %lld\n",
+				(long long)now, idx, (long long)p->hint[idx],
+				(long long)at);
+			abort();
+		}
+		profile_reserve(&f, at, j->estimate, j->procs);
 	}
-	switch (s->cfg->backfill) {
+	for (size_t i = f.head; i < f.n; i++)
+		if (free_at(&p->prof, f.steps[i].t) != f.steps[i].free) {
+			fprintf(stderr,
+				"plan_check at %lld: free at %lld %lld, fresh "
+				"%lld\n",
+				(long long)now, (long long)f.steps[i].t,
+				(long long)free_at(&p->prof, f.steps[i].t),
+				(long long)f.steps[i].free);
+			abort();
+		}
+	for (size_t i = p->prof.head; i < p->prof.n; i++)
+		if (free_at(&f, p->prof.steps[i].t) != p->prof.steps[i].free) {
+			fprintf(stderr,
+				"plan_check at %lld: free at %lld %lld, fresh "
+				"%lld\n",
+				(long long)now, (long long)p->prof.steps[i].t,
+				(long long)p->prof.steps[i].free,
+				(long long)free_at(&f, p->prof.steps[i].t));
+			abort();
+		}
+	profile_free(&f);
+}
+#endif
+
+int backfill_pass(struct backfill_site *s, enum backfill_kind kind, int64_t now,
+	struct backfill_starts *out)
+{
+	out->n = 0;
+	switch (kind) {
 	case BACKFILL_CONSERVATIVE:
-		return pass_conservative(s, site, now);
+#ifdef BACKFILL_CHECK
+	{
+		int rc = pass_conservative(s, now, out);
+
+		plan_check(s, now);
+		return rc;
+	}
+#else
+		return pass_conservative(s, now, out);
+#endif
 	case BACKFILL_EASY:
-		return pass_easy(s, site, now, true);
+		return pass_easy(s, now, true, out);
 	case BACKFILL_NONE:
 		break;
 	}
-	return pass_easy(s, site, now, false);
+	return pass_easy(s, now, false, out);
 }
 
 int64_t backfill_expected_start(
-	struct sim *s, size_t site, uint32_t idx, int64_t now)
+	struct backfill_site *s, uint32_t idx, int64_t now)
 {
-	const struct site_state *st = &s->sites[site];
+	struct backfill_plan *p = s->plan;
+	struct profile *prof = &s->prof;
 	const struct swf_job *j;
 	size_t pos;
 	uint32_t q;
 
-	if (profile_of_site(&s->prof, st, now) < 0)
-		return -1;
-	for (pos = 0;
-		(q = queue_next(&st->queue, &pos, INT64_MAX)) != QUEUE_NONE;
-		pos++) {
-		int64_t at;
-
-		j = &s->w->jobs[q];
-		at = profile_earliest(&s->prof, j->procs, j->estimate);
-		if (profile_reserve(&s->prof, at, j->estimate, j->procs) < 0)
+	if (p) {
+		/* Conservative: validate the whole queue, then look. */
+		profile_advance(&p->prof, now);
+		if (p->reordered && now < p->t_change)
+			p->t_change = now;
+		p->reordered = false;
+		for (pos = plan_walk_start(s);
+			(q = queue_next(&s->queue, &pos, INT64_MAX)) !=
+			QUEUE_NONE;
+			pos++)
+			if (plan_reserve(p, s->jobs, q, now) < 0) {
+				plan_free(s->plan);
+				s->plan = NULL;
+				return -1;
+			}
+		p->t_change = INT64_MAX;
+		prof = &p->prof;
+	} else {
+		if (profile_of_site(prof, s, now) < 0)
 			return -1;
+		for (pos = 0; (q = queue_next(&s->queue, &pos, INT64_MAX)) !=
+			      QUEUE_NONE;
+			pos++) {
+			int64_t at;
+
+			j = &s->jobs[q];
+			at = profile_earliest(prof, j->procs, j->estimate);
+			if (profile_reserve(prof, at, j->estimate, j->procs) <
+				0)
+				return -1;
+		}
 	}
-	j = &s->w->jobs[idx];
-	return profile_earliest(&s->prof, j->procs, j->estimate);
+	j = &s->jobs[idx];
+	return profile_earliest(prof, j->procs, j->estimate);
 }

@@ -63,7 +63,7 @@ void metrics_windows_free(struct metrics_windows *out)
 /* Replay jobs order[0..n) as one window; fill win. 0 or -1. */
 static int run_window(const struct workload *w, const struct sim_config *cfg,
 	const struct metrics_protocol *p, const uint32_t *order, size_t n,
-	struct metrics_window *win, struct sim_error *err)
+	struct metrics_window *win, struct sc_error *err)
 {
 	struct workload sub = {0};
 	struct sim_config c = *cfg;
@@ -77,8 +77,7 @@ static int run_window(const struct workload *w, const struct sim_config *cfg,
 	sub.jobs = malloc(n * sizeof(*sub.jobs));
 	include = malloc(n * sizeof(*include));
 	if (!win->jobs || !sub.jobs || !include) {
-		if (err && !err->text[0])
-			snprintf(err->text, sizeof(err->text), "out of memory");
+		sc_errprintf(err, "out of memory");
 		goto out;
 	}
 	sub.njobs = n;
@@ -110,7 +109,7 @@ out:
 
 int metrics_windows_run(const struct workload *w, const struct sim_config *cfg,
 	const struct metrics_protocol *p, struct metrics_windows *out,
-	struct sim_error *err)
+	struct sc_error *err)
 {
 	uint32_t *order = NULL;
 	size_t pos = 0, end, i, nwin = 0, cap = 0;
@@ -121,8 +120,7 @@ int metrics_windows_run(const struct workload *w, const struct sim_config *cfg,
 	int64_t start;
 
 	memset(out, 0, sizeof(*out));
-	if (err)
-		err->text[0] = '\0';
+	sc_error_clear(err);
 	if (!w->njobs)
 		return 0;
 	order = malloc(w->njobs * sizeof(*order));
@@ -182,8 +180,7 @@ int metrics_windows_run(const struct workload *w, const struct sim_config *cfg,
 	return 0;
 
 nomem:
-	if (err && !err->text[0])
-		snprintf(err->text, sizeof(err->text), "out of memory");
+	sc_errprintf(err, "out of memory");
 error:
 	free(order);
 	metrics_windows_free(out);

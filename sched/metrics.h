@@ -77,7 +77,7 @@ struct metrics_windows {
  */
 int metrics_windows_run(const struct workload *w, const struct sim_config *cfg,
 	const struct metrics_protocol *p, struct metrics_windows *out,
-	struct sim_error *err);
+	struct sc_error *err);
 
 /* Accepts NULL and an empty result. */
 void metrics_windows_free(struct metrics_windows *out);

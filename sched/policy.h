@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "sc_error.h"
+
 enum policy_kind {
 	POLICY_FCFS,	/* submit time */
 	POLICY_SPF,	/* shortest processing time p */
@@ -18,8 +20,16 @@ enum policy_kind {
 	POLICY_F2,	/* sqrt(p)*q + 25600*log10(r) */
 	POLICY_F3,	/* p*q + 6860000*log10(r) */
 	POLICY_F4,	/* p*sqrt(q) + 530000*log10(r) */
-	POLICY_COUNT
+	POLICY_COUNT,	/* the built-in policies */
+	/*
+	 * Learned policies (carbonlearn(1)): one value per policy file loaded
+	 * by policy_load("learned:FILE"), from POLICY_LEARNED on.
+	 */
+	POLICY_LEARNED = 64,
 };
+
+/* Learned policy files a process can load (distinct files or versions). */
+#define POLICY_LEARNED_MAX 256
 
 /*
  * What a policy may look at, in plain numbers (no simulator or Slurm type):
@@ -32,6 +42,12 @@ struct policy_job {
 	double q;
 	double r;
 	double w;
+	/*
+	 * The grid's intensity now over its day-ahead forecast minimum,
+	 * minus 1 (>= 0; 0 when unknown): read only by learned policies
+	 * whose formula has c.
+	 */
+	double c;
 };
 
 /*
@@ -55,13 +71,45 @@ struct policy_job {
  */
 double policy_score(enum policy_kind kind, const struct policy_job *job);
 
-/* True if the score changes with time (depends on w): WFP3, UNICEF. */
+/*
+ * True if the score changes with time: WFP3, UNICEF (w), and learned
+ * policies whose formula has w or c.
+ */
 bool policy_is_dynamic(enum policy_kind kind);
 
-/* "fcfs", "spf", "saf", "wfp3", "unicef", "f1".."f4". */
+/* True for a built-in policy or a learned one this process loaded. */
+bool policy_is_known(enum policy_kind kind);
+
+/* True if a learned policy's formula has c (the grid's intensity). */
+bool policy_uses_carbon(enum policy_kind kind);
+
+/*
+ * "fcfs", "spf", "saf", "wfp3", "unicef", "f1".."f4"; for a learned policy
+ * the file's name (its "name" key, else its base name).
+ */
 const char *policy_name(enum policy_kind kind);
 
-/* Parse a name as printed by policy_name (case-insensitive). 0 or -1. */
+/*
+ * Parse a built-in name as printed by policy_name (case-insensitive), or
+ * "learned:FILE", a policy file written by carbonlearn(1): the file is
+ * loaded once per process and version (path, inode, size and mtime: a
+ * file rewritten in place is loaded again, as a new kind) and scored
+ * without recompiling. Thread-safe. 0, or -1 with err (may be NULL): an
+ * unknown name, a file that cannot be read or parsed (its line and column),
+ * more than POLICY_LEARNED_MAX files.
+ */
+int policy_load(const char *name, enum policy_kind *kind,
+	struct sc_error *err);
+
+/* policy_load without the error text. 0 or -1. */
 int policy_parse(const char *name, enum policy_kind *kind);
+
+/*
+ * What producing a learned policy cost, from its file (carbonlearn(1)):
+ * CPU and wall seconds and joules, NAN when unknown. -1 for a built-in
+ * policy (all NAN).
+ */
+int policy_learn_cost(enum policy_kind kind, double *cpu_s, double *wall_s,
+	double *energy_j);
 
 #endif

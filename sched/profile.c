@@ -1,6 +1,7 @@
 /*
  * profile.c: a step function of free processors over time, with splitting
- * at reservation bounds and a linear earliest-fit search.
+ * at reservation bounds, a linear earliest-fit search, and a start that
+ * advances with the clock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +16,13 @@ static int profile_grow(struct profile *p)
 
 	if (p->n < p->cap)
 		return 0;
+	if (p->head > 0) { /* reuse the dropped past first */
+		memmove(p->steps, p->steps + p->head,
+			(p->n - p->head) * sizeof(p->steps[0]));
+		p->n -= p->head;
+		p->head = 0;
+		return 0;
+	}
 	cap = p->cap ? p->cap * 2 : 64;
 	grown = realloc(p->steps, cap * sizeof(*grown));
 	if (!grown) {
@@ -28,7 +36,7 @@ static int profile_grow(struct profile *p)
 
 int profile_reset(struct profile *p, int64_t now, int64_t free)
 {
-	p->n = 0;
+	p->n = p->head = 0;
 	if (profile_grow(p) < 0)
 		return -1;
 	p->steps[0].t = now;
@@ -37,10 +45,10 @@ int profile_reset(struct profile *p, int64_t now, int64_t free)
 	return 0;
 }
 
-/* Index of the step starting at t (t >= steps[0].t), splitting if needed. */
+/* Index of the step starting at t (t >= the start), splitting if needed. */
 static long profile_split(struct profile *p, int64_t t)
 {
-	size_t lo = 0, hi = p->n;
+	size_t lo = p->head, hi = p->n;
 
 	if (p->steps[p->n - 1].t < t) {
 		lo = p->n;
@@ -56,8 +64,13 @@ static long profile_split(struct profile *p, int64_t t)
 		if (p->steps[lo].t == t)
 			return (long)lo;
 	}
-	if (profile_grow(p) < 0)
-		return -1;
+	if (p->n == p->cap) {
+		size_t head = p->head;
+
+		if (profile_grow(p) < 0)
+			return -1;
+		lo -= head - p->head;
+	}
 	memmove(&p->steps[lo + 1], &p->steps[lo],
 		(p->n - lo) * sizeof(p->steps[0]));
 	p->steps[lo].t = t;
@@ -66,13 +79,21 @@ static long profile_split(struct profile *p, int64_t t)
 	return (long)lo;
 }
 
+/* Remove the bound at step i > head: step i - 1 extends over it. */
+static void merge_step(struct profile *p, size_t i)
+{
+	memmove(&p->steps[i], &p->steps[i + 1],
+		(p->n - i - 1) * sizeof(p->steps[0]));
+	p->n--;
+}
+
 int profile_release(struct profile *p, int64_t t, int64_t procs)
 {
 	long i;
 	size_t k;
 
-	if (t < p->steps[0].t)
-		t = p->steps[0].t;
+	if (t < p->steps[p->head].t)
+		t = p->steps[p->head].t;
 	i = profile_split(p, t);
 	if (i < 0)
 		return -1;
@@ -84,7 +105,7 @@ int profile_release(struct profile *p, int64_t t, int64_t procs)
 int64_t profile_earliest(
 	const struct profile *p, int64_t procs, int64_t duration)
 {
-	size_t i = 0, j;
+	size_t i = p->head, j;
 	int64_t end;
 
 	while (i < p->n) {
@@ -104,26 +125,86 @@ int64_t profile_earliest(
 	return p->steps[p->n - 1].t;
 }
 
+/* Add delta over [t0, t1); i and j: the steps starting at t0 and t1. */
+static int add_range(struct profile *p, int64_t t0, int64_t t1, int64_t delta,
+	long *i, long *j)
+{
+	/* Splitting may move the steps: find t0's once both exist. */
+	if (profile_split(p, t1) < 0 || (*i = profile_split(p, t0)) < 0 ||
+		(*j = profile_split(p, t1)) < 0)
+		return -1;
+	for (size_t k = (size_t)*i; k < (size_t)*j; k++)
+		p->steps[k].free += delta;
+	return 0;
+}
+
+int profile_add(struct profile *p, int64_t t0, int64_t t1, int64_t delta)
+{
+	long i, j;
+
+	if (t1 <= t0)
+		return 0;
+	if (add_range(p, t0, t1, delta, &i, &j) < 0)
+		return -1;
+	/* Drop the bounds that no longer separate different values. */
+	if ((size_t)j < p->n && p->steps[j].free == p->steps[j - 1].free)
+		merge_step(p, (size_t)j);
+	if ((size_t)i > p->head && p->steps[i].free == p->steps[i - 1].free)
+		merge_step(p, (size_t)i);
+	return 0;
+}
+
+int64_t profile_min(const struct profile *p, int64_t t0, int64_t t1)
+{
+	size_t lo = p->head, hi = p->n;
+	int64_t m;
+
+	while (lo < hi) { /* the last step starting at or before t0 */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->steps[mid].t <= t0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > p->head)
+		lo--;
+	m = p->steps[lo].free;
+	for (lo++; lo < p->n && p->steps[lo].t < t1; lo++)
+		if (p->steps[lo].free < m)
+			m = p->steps[lo].free;
+	return m;
+}
+
 int profile_reserve(
 	struct profile *p, int64_t start, int64_t duration, int64_t procs)
 {
 	long i, j;
-	size_t k;
 
-	i = profile_split(p, start);
-	if (i < 0)
-		return -1;
-	j = profile_split(p, start + duration);
-	if (j < 0)
-		return -1;
-	for (k = (size_t)i; k < (size_t)j; k++)
-		p->steps[k].free -= procs;
-	return 0;
+	if (duration <= 0)
+		return 0;
+	return add_range(p, start, start + duration, -procs, &i, &j);
+}
+
+void profile_advance(struct profile *p, int64_t now)
+{
+	size_t i = p->head;
+
+	while (i + 1 < p->n && p->steps[i + 1].t <= now)
+		i++;
+	if (p->steps[i].t < now)
+		p->steps[i].t = now;
+	p->head = i;
+}
+
+int64_t profile_now(const struct profile *p)
+{
+	return p->steps[p->head].t;
 }
 
 int64_t profile_free_now(const struct profile *p)
 {
-	return p->n ? p->steps[0].free : 0;
+	return p->n ? p->steps[p->head].free : 0;
 }
 
 void profile_free(struct profile *p)
@@ -132,5 +213,5 @@ void profile_free(struct profile *p)
 		return;
 	free(p->steps);
 	p->steps = NULL;
-	p->n = p->cap = 0;
+	p->n = p->cap = p->head = 0;
 }

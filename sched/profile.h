@@ -14,11 +14,16 @@ struct profile_step {
 	int64_t free;
 };
 
-/* Zero-initialise; the caller owns it and releases it with profile_free. */
+/*
+ * Zero-initialise; the caller owns it and releases it with profile_free.
+ * The live steps are steps[head..n): profile_advance drops the past
+ * without moving the rest.
+ */
 struct profile {
 	struct profile_step *steps;
 	size_t n;
 	size_t cap;
+	size_t head;
 };
 
 /* Restart the profile at time now with free processors. 0, or -1 (ENOMEM). */
@@ -41,6 +46,22 @@ int64_t profile_earliest(
 /* Take procs processors over [start, start + duration). 0, or -1 (ENOMEM). */
 int profile_reserve(
 	struct profile *p, int64_t start, int64_t duration, int64_t procs);
+
+/*
+ * Add delta free processors over [t0, t1), now <= t0 <= t1 (a reservation
+ * given back: +procs); bounds left between equal values are dropped. 0,
+ * or -1 (ENOMEM).
+ */
+int profile_add(struct profile *p, int64_t t0, int64_t t1, int64_t delta);
+
+/* The least free processors over [t0, t1), now <= t0 < t1. */
+int64_t profile_min(const struct profile *p, int64_t t0, int64_t t1);
+
+/* Move the profile's start to now >= its start, dropping the past. */
+void profile_advance(struct profile *p, int64_t now);
+
+/* The profile's start (now). */
+int64_t profile_now(const struct profile *p);
 
 /* Free processors at the profile's start (now). */
 int64_t profile_free_now(const struct profile *p);

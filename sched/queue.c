@@ -1,6 +1,7 @@
 /*
- * queue.c: wait queues: a min-tree of procs over static ranks, so EASY
- * finds the next job that fits in O(log n), or an array re-sorted by pass.
+ * queue.c: wait queues: a 64-ary min-tree of procs over static ranks (the
+ * next job that fits in a few cache lines), or an array re-sorted by pass;
+ * and the ranks of a static order (radix-sorted).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,20 +20,105 @@ int queue_entry_cmp(const void *pa, const void *pb)
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+/* ---- ranks ---- */
+
+/*
+ * A double's bits mapped so that unsigned order is numeric order (-0.0 as
+ * 0.0; no NaN).
+ */
+static uint64_t key_bits(double key)
+{
+	uint64_t u;
+
+	key += 0.0; /* -0.0 becomes 0.0 */
+	memcpy(&u, &key, sizeof(u));
+	return u >> 63 ? ~u : u | (1ULL << 63);
+}
+
+struct keyed {
+	uint64_t bits;
+	uint32_t idx;
+};
+
+/*
+ * Stable LSD radix sort of a[0..n) by bits, 8 bits a pass; passes whose
+ * byte is the same in every key are skipped. tmp holds n entries.
+ */
+static void radix_sort(struct keyed *a, struct keyed *tmp, size_t n)
+{
+	size_t count[8][256] = {{0}};
+	struct keyed *src = a, *dst = tmp, *swap;
+
+	for (size_t i = 0; i < n; i++)
+		for (int b = 0; b < 8; b++)
+			count[b][(a[i].bits >> (8 * b)) & 0xff]++;
+	for (int b = 0; b < 8; b++) {
+		size_t sum = 0;
+
+		if (count[b][(a[0].bits >> (8 * b)) & 0xff] == n)
+			continue;
+		for (int d = 0; d < 256; d++) {
+			size_t c = count[b][d];
+
+			count[b][d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[b][(src[i].bits >> (8 * b)) & 0xff]++] =
+				src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
+/* True when all[] is in (submit, idx) order. */
+static bool in_arrival_order(const struct queue_entry *all, size_t n)
+{
+	for (size_t k = 1; k < n; k++)
+		if (all[k].submit < all[k - 1].submit ||
+			(all[k].submit == all[k - 1].submit &&
+				all[k].idx <= all[k - 1].idx))
+			return false;
+	return true;
+}
+
 int queue_ranks_build(struct queue_ranks *r, struct queue_entry *all, size_t n)
 {
+	struct keyed *a = NULL, *tmp = NULL;
 	size_t k;
 
 	r->n = n;
 	r->rank_of = malloc((n ? n : 1) * sizeof(*r->rank_of));
-	if (!r->rank_of) {
-		errno = ENOMEM;
-		return -1;
+	if (!r->rank_of)
+		goto nomem;
+	if (n < 2 || !in_arrival_order(all, n)) {
+		qsort(all, n, sizeof(*all), queue_entry_cmp);
+		for (k = 0; k < n; k++)
+			r->rank_of[all[k].idx] = (uint32_t)k;
+		return 0;
 	}
-	qsort(all, n, sizeof(*all), queue_entry_cmp);
+	/* Ties in key keep the arrival order: (submit, idx). */
+	a = malloc(n * sizeof(*a));
+	tmp = malloc(n * sizeof(*tmp));
+	if (!a || !tmp)
+		goto nomem;
 	for (k = 0; k < n; k++)
-		r->rank_of[all[k].idx] = (uint32_t)k;
+		a[k] = (struct keyed){key_bits(all[k].key), all[k].idx};
+	radix_sort(a, tmp, n);
+	for (k = 0; k < n; k++)
+		r->rank_of[a[k].idx] = (uint32_t)k;
+	free(tmp);
+	free(a);
 	return 0;
+nomem:
+	free(tmp);
+	free(a);
+	queue_ranks_free(r);
+	errno = ENOMEM;
+	return -1;
 }
 
 void queue_ranks_free(struct queue_ranks *r)
@@ -44,24 +130,39 @@ void queue_ranks_free(struct queue_ranks *r)
 	r->n = 0;
 }
 
+/* ---- static queues: a 64-ary min-tree over ranks ---- */
+
+#define FAN QUEUE_FANOUT
+
 int queue_init_static(struct wait_queue *q, const struct queue_ranks *ranks)
 {
-	size_t cap = 1;
+	size_t len = ranks->n ? ranks->n : 1;
 
 	memset(q, 0, sizeof(*q));
-	while (cap < ranks->n)
-		cap *= 2;
 	q->ranks = ranks;
-	q->cap = cap;
-	q->tree = malloc(2 * cap * sizeof(*q->tree));
-	q->idx_of = malloc(cap * sizeof(*q->idx_of));
-	if (!q->tree || !q->idx_of) {
-		queue_free(q);
-		errno = ENOMEM;
-		return -1;
+	q->idx_of = malloc(len * sizeof(*q->idx_of));
+	if (!q->idx_of)
+		goto nomem;
+	for (;;) {
+		size_t groups = (len + FAN - 1) / FAN;
+
+		if (q->levels == QUEUE_LEVELS_MAX)
+			goto nomem;
+		q->level[q->levels] = malloc(len * sizeof(uint32_t));
+		q->mask[q->levels] = calloc(groups, sizeof(uint64_t));
+		if (!q->level[q->levels] || !q->mask[q->levels])
+			goto nomem;
+		memset(q->level[q->levels], 0xff, len * sizeof(uint32_t));
+		q->size[q->levels++] = len;
+		if (len == 1)
+			break;
+		len = groups;
 	}
-	memset(q->tree, 0xff, 2 * cap * sizeof(*q->tree));
 	return 0;
+nomem:
+	queue_free(q);
+	errno = ENOMEM;
+	return -1;
 }
 
 void queue_init_dynamic(struct wait_queue *q)
@@ -73,27 +174,104 @@ void queue_free(struct wait_queue *q)
 {
 	if (!q)
 		return;
-	free(q->tree);
+	for (size_t k = 0; k < QUEUE_LEVELS_MAX; k++) {
+		free(q->level[k]);
+		free(q->mask[k]);
+	}
 	free(q->idx_of);
 	free(q->a);
 	memset(q, 0, sizeof(*q));
 }
 
-/* Set leaf pos to v and update the minima above it. */
-static void tree_set(struct wait_queue *q, size_t pos, uint32_t v)
+/* Entry i of level k now holds v (UINT32_MAX: nothing): its group's mask. */
+static void mark(struct wait_queue *q, size_t k, size_t i, uint32_t v)
 {
-	size_t i = q->cap + pos;
+	uint64_t bit = 1ULL << (i % FAN);
 
-	q->tree[i] = v;
-	for (i /= 2; i >= 1; i /= 2) {
-		uint32_t m = q->tree[2 * i] < q->tree[2 * i + 1]
-				     ? q->tree[2 * i]
-				     : q->tree[2 * i + 1];
-		if (q->tree[i] == m)
-			break;
-		q->tree[i] = m;
+	if (v == UINT32_MAX)
+		q->mask[k][i / FAN] &= ~bit;
+	else
+		q->mask[k][i / FAN] |= bit;
+}
+
+/* Set the procs at rank to v (UINT32_MAX: none) and the minima above. */
+static void tree_set(struct wait_queue *q, size_t rank, uint32_t v)
+{
+	uint32_t old = q->level[0][rank], m;
+	size_t i = rank;
+
+	q->level[0][rank] = v;
+	mark(q, 0, rank, v);
+	for (size_t k = 1; k < q->levels; k++) {
+		uint32_t *up = &q->level[k][i / FAN];
+
+		if (v < *up) {
+			m = v;
+		} else if (old != *up || v == old) {
+			return; /* the least of the group is unchanged */
+		} else {
+			/* the least left the group: look again */
+			const uint32_t *c = q->level[k - 1] + i / FAN * FAN;
+			uint64_t bits = q->mask[k - 1][i / FAN];
+
+			m = UINT32_MAX;
+			for (; bits; bits &= bits - 1) {
+				uint32_t x = c[__builtin_ctzll(bits)];
+
+				if (x < m)
+					m = x;
+			}
+		}
+		old = *up;
+		if (old == m)
+			return;
+		*up = m;
+		mark(q, k, i / FAN, m);
+		v = m;
+		i /= FAN;
 	}
 }
+
+/*
+ * The first entry of level k at or after from, up to the end of the group
+ * of FAN entries that holds from, whose value <= limit; or SIZE_MAX.
+ */
+static size_t scan_group(
+	const struct wait_queue *q, size_t k, size_t from, uint32_t limit)
+{
+	const uint32_t *v = q->level[k];
+	uint64_t bits = q->mask[k][from / FAN] & (~0ULL << (from % FAN));
+	size_t first = from / FAN * FAN;
+
+	for (; bits; bits &= bits - 1) {
+		size_t i = first + (size_t)__builtin_ctzll(bits);
+
+		if (v[i] <= limit)
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/* The least rank >= pos whose procs <= limit, or SIZE_MAX. */
+static size_t tree_find(const struct wait_queue *q, size_t pos, uint32_t limit)
+{
+	size_t k = 0, i = pos, found;
+
+	/* Up: from the group of pos, then the groups after it. */
+	while ((found = scan_group(q, k, i, limit)) == SIZE_MAX) {
+		if (++k == q->levels)
+			return SIZE_MAX;
+		i = i / FAN + 1;
+		if (i >= q->size[k])
+			return SIZE_MAX;
+	}
+	/* Down: the first match below. */
+	while (k-- > 0)
+		found = scan_group(q, k, found * FAN, limit);
+	return found;
+}
+
+/* ---- both kinds ---- */
 
 int queue_insert(struct wait_queue *q, const struct queue_entry *e)
 {
@@ -104,6 +282,8 @@ int queue_insert(struct wait_queue *q, const struct queue_entry *e)
 
 		q->idx_of[rank] = e->idx;
 		tree_set(q, rank, (uint32_t)e->procs);
+		if (rank < q->first || q->count == 0)
+			q->first = rank;
 		q->count++;
 		return 0;
 	}
@@ -123,23 +303,6 @@ int queue_insert(struct wait_queue *q, const struct queue_entry *e)
 	return 0;
 }
 
-/* First leaf >= from with value <= limit in node's [lo, hi), or cap. */
-static size_t tree_find(const uint32_t *t, size_t node, size_t lo, size_t hi,
-	size_t from, uint32_t limit)
-{
-	size_t mid, r;
-
-	if (hi <= from || t[node] > limit)
-		return SIZE_MAX;
-	if (hi - lo == 1)
-		return lo;
-	mid = lo + (hi - lo) / 2;
-	r = tree_find(t, 2 * node, lo, mid, from, limit);
-	if (r != SIZE_MAX)
-		return r;
-	return tree_find(t, 2 * node + 1, mid, hi, from, limit);
-}
-
 uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit)
 {
 	size_t i;
@@ -149,9 +312,10 @@ uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit)
 	if (limit >= UINT32_MAX)
 		limit = UINT32_MAX - 1;
 	if (q->ranks) {
-		if (*pos >= q->cap)
+		if (*pos >= q->ranks->n)
 			return QUEUE_NONE;
-		i = tree_find(q->tree, 1, 0, q->cap, *pos, (uint32_t)limit);
+		i = tree_find(
+			q, *pos > q->first ? *pos : q->first, (uint32_t)limit);
 		if (i == SIZE_MAX)
 			return QUEUE_NONE;
 		*pos = i;
@@ -170,10 +334,11 @@ void queue_remove_at(struct wait_queue *q, size_t pos)
 {
 	if (q->ranks) {
 		tree_set(q, pos, UINT32_MAX);
-	} else {
-		q->a[pos].idx = QUEUE_NONE;
-		q->removed = true;
+		q->count--;
+		return;
 	}
+	q->a[pos].idx = QUEUE_NONE;
+	q->removed = true;
 	q->count--;
 }
 
@@ -190,6 +355,31 @@ void queue_commit(struct wait_queue *q)
 	q->removed = false;
 }
 
+/*
+ * Sort a[0..n) by queue_entry_cmp: by insertion while that takes few moves
+ * (a queue re-scored since the last pass is nearly in order), else qsort.
+ */
+static void sort_entries(struct queue_entry *a, size_t n)
+{
+	size_t moves = 0, budget = 8 * n + 64;
+
+	for (size_t i = 1; i < n; i++) {
+		struct queue_entry x = a[i];
+		size_t j = i;
+
+		while (j > 0 && queue_entry_cmp(&x, &a[j - 1]) < 0) {
+			a[j] = a[j - 1];
+			j--;
+			moves++;
+		}
+		a[j] = x;
+		if (moves > budget) {
+			qsort(a, n, sizeof(*a), queue_entry_cmp);
+			return;
+		}
+	}
+}
+
 void queue_resort(
 	struct wait_queue *q, double (*score)(void *, uint32_t), void *arg)
 {
@@ -200,5 +390,5 @@ void queue_resort(
 	queue_commit(q);
 	for (i = 0; i < q->len; i++)
 		q->a[i].key = score(arg, q->a[i].idx);
-	qsort(q->a, q->len, sizeof(q->a[0]), queue_entry_cmp);
+	sort_entries(q->a, q->len);
 }

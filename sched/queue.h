@@ -1,6 +1,8 @@
 /*
- * queue.h: a site's wait queue in priority order. Static policies use a
- * min-tree over the jobs' precomputed ranks; dynamic ones a sorted array.
+ * queue.h: a site's wait queue in priority order. Static policies index
+ * the queued jobs by their precomputed rank in a 64-ary tree of the least
+ * procs below each node, so that the next job that fits is found in a few
+ * cache lines; dynamic ones a sorted array.
  */
 #ifndef SCHED_QUEUE_H
 #define SCHED_QUEUE_H
@@ -29,11 +31,18 @@ struct queue_ranks {
 };
 
 /*
- * Sort all[0..n) (one entry per job, idx < n) and record the ranks.
- * 0, or -1 (ENOMEM). Release with queue_ranks_free.
+ * Sort all[0..n) (one entry per job, idx < n) by queue_entry_cmp and record
+ * the ranks. When all[] is already in (submit, idx) order (the arrival
+ * order) a stable radix sort by key does it in O(n); otherwise a
+ * comparison sort. Keys must not be NaN. 0, or -1 (ENOMEM). Release with
+ * queue_ranks_free.
  */
 int queue_ranks_build(struct queue_ranks *r, struct queue_entry *all, size_t n);
 void queue_ranks_free(struct queue_ranks *r);
+
+/* Fan-out of the static queue's tree. */
+#define QUEUE_FANOUT 64
+#define QUEUE_LEVELS_MAX 8
 
 /*
  * Positions: a rank (static) or an array index (dynamic). The caller
@@ -42,10 +51,19 @@ void queue_ranks_free(struct queue_ranks *r);
  */
 struct wait_queue {
 	const struct queue_ranks *ranks; /* NULL: dynamic */
-	uint32_t *tree;			 /* min of procs; UINT32_MAX empty */
-	uint32_t *idx_of;		 /* idx at each rank */
-	size_t cap;			 /* leaves, a power of two */
-	struct queue_entry *a;		 /* dynamic: entries in order */
+	/*
+	 * Static: level[0][rank] is the procs of the job queued at rank
+	 * (UINT32_MAX: none); level[k + 1][i] the least of level[k][64 i ..
+	 * 64 i + 63]. The top level has one entry.
+	 */
+	uint32_t *level[QUEUE_LEVELS_MAX];
+	uint64_t *mask[QUEUE_LEVELS_MAX]; /* bit j of mask[k][g]: level[k][64
+					   * g + j] holds a job */
+	size_t size[QUEUE_LEVELS_MAX];	  /* entries of each level */
+	size_t levels;
+	size_t first;	       /* no job is queued at a rank below it */
+	uint32_t *idx_of;      /* idx at each queued rank */
+	struct queue_entry *a; /* dynamic: entries in order */
 	size_t len, acap;
 	bool removed;
 	size_t count;

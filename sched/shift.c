@@ -3,6 +3,7 @@
  * forecasts of a grid's intensity, and the lowest-carbon start in a window.
  */
 #include <math.h>
+#include <stdint.h>
 #include <strings.h>
 
 #include "intensity.h"
@@ -130,6 +131,80 @@ int64_t shift_best_start(const struct intensity_series *s,
 		}
 	}
 	return best;
+}
+
+/* ---- forecast errors ---- */
+
+struct noise {
+	uint64_t s[4]; /* xoshiro256** */
+	double sigma;
+	double spare; /* the second deviate of a Box-Muller pair */
+	int has_spare;
+};
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t xoshiro_next(uint64_t *s)
+{
+	uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return r;
+}
+
+/* Uniform in (0, 1]. */
+static double uniform(uint64_t *s)
+{
+	return ((double)(xoshiro_next(s) >> 11) + 1.0) * 0x1.0p-53;
+}
+
+static double add_noise(void *arg, size_t i, double value)
+{
+	struct noise *n = arg;
+	double r, a;
+
+	(void)i;
+	if (n->has_spare) {
+		n->has_spare = 0;
+		return value + n->sigma * n->spare;
+	}
+	r = sqrt(-2.0 * log(uniform(n->s)));
+	a = 2.0 * M_PI * uniform(n->s);
+	n->spare = r * sin(a);
+	n->has_spare = 1;
+	return value + n->sigma * r * cos(a);
+}
+
+struct intensity_series *shift_forecast_with_error(
+	const struct intensity_series *s, double error, uint64_t seed,
+	struct sc_error *err)
+{
+	int64_t a = intensity_series_start(s), b = intensity_series_end(s);
+	struct noise n = {.has_spare = 0};
+
+	n.sigma = error > 0.0 ? error * intensity_series_integral(s, a, b) /
+					(double)(b - a)
+			      : 0.0;
+	for (int k = 0; k < 4; k++)
+		n.s[k] = splitmix64(&seed);
+	return intensity_series_transform(s, add_noise, &n, err);
 }
 
 long shift_choose_site(const struct shift_site *sites, size_t n, int64_t now,

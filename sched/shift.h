@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sc_error.h"
+
 struct intensity_series;
 
 enum forecast_kind {
@@ -40,6 +42,24 @@ double shift_forecast_integral(const struct intensity_series *s,
 int64_t shift_best_start(const struct intensity_series *s,
 	enum forecast_kind kind, int64_t now, int64_t earliest,
 	int64_t latest, int64_t duration);
+
+/*
+ * A forecast with errors, as Wiesner et al. model them ("Let's Wait
+ * Awhile", Middleware 2021; _apply_error() in simulate.py of
+ * github.com/dos-group/lets-wait-awhile): a copy of s in which every
+ * sample has Gaussian noise added, of mean 0 and standard deviation error
+ * times the series' mean (time-weighted), drawn independently for each
+ * sample (filled ones included) from a generator seeded with seed
+ * (xoshiro256** seeded by splitmix64, normal deviates by Box-Muller): the
+ * same seed gives the same copy, not numpy's numbers. A value below 0
+ * becomes 0. The shifting code then forecasts from the copy: the oracle is
+ * the copy itself, persistence repeats the copy's latest day. error >= 0;
+ * 0 gives an exact copy. NULL with err (ENOMEM). Destroy with
+ * intensity_series_destroy.
+ */
+struct intensity_series *shift_forecast_with_error(
+	const struct intensity_series *s, double error, uint64_t seed,
+	struct sc_error *err);
 
 /*
  * Space shifting: where a job should run among candidate sites (or

@@ -1,38 +1,66 @@
 /*
  * sim.c: event-driven replay of a workload on one or more sites: queue
  * orders, time and space shifting at arrival, energy and carbon accounting
- * (the scheduling passes are in backfill.c).
+ * (each site's scheduling passes are backfill.c's).
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backfill.h"
 #include "carbon.h"
-#include "profile.h"
+#include "intensity.h"
 #include "queue.h"
 #include "shift.h"
 #include "sim.h"
-#include "sim_state.h"
 
 #define SIM_PROGRESS_EVERY 65536
 /* Holds longer than 100 years are cut there (no time overflows). */
 #define SIM_MAX_DELAY (100LL * 366 * 86400)
 
-static void sim_errorf(struct sim_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Min-heap entry: time, then tie, then idx. */
+struct hent {
+	int64_t t;
+	int64_t tie;
+	uint32_t idx;
+};
 
-static void sim_errorf(struct sim_error *err, const char *fmt, ...)
-{
-	va_list ap;
+struct heap {
+	struct hent *a;
+	size_t n, cap;
+};
 
-	if (!err || err->text[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
-	va_end(ap);
-}
+/*
+ * A site: its scheduler, and whether a pass is due at this instant. A
+ * dynamic queue is re-scored only when its order matters (a pass that may
+ * start a job, an expected start): the order is a total one, so sorting
+ * by the keys of one instant gives the same whenever it is done. The
+ * order a pass would have left stands for the last pass time.
+ */
+struct site_state {
+	struct backfill_site bf;
+	bool dirty;
+	bool stale;	     /* not sorted by the keys at last_pass */
+	int64_t last_pass;
+};
+
+struct sim {
+	const struct workload *w;
+	const struct sim_config *cfg;
+	struct sim_result *res;
+	struct site_state *sites;
+	struct heap ends;	  /* running jobs by actual end; tie = site */
+	struct heap held;	  /* held jobs by eligible; tie = submit */
+	struct queue_ranks ranks; /* static policies: the order of all jobs */
+	struct backfill_starts started; /* scratch: a pass's jobs */
+	int64_t origin;		  /* earliest submit: r = submit - origin */
+	int64_t advance;	  /* jobs arrive this long before submit */
+	int64_t idle_from;	  /* origin, or an earlier first start */
+	bool dynamic;
+	bool carbon_policy; /* a learned policy that reads c */
+	size_t done;
+};
 
 /* ---- min-heap ---- */
 
@@ -101,7 +129,32 @@ static struct hent heap_pop(struct heap *h)
 
 /* ---- queue ---- */
 
-double sim_job_score(const struct sim *s, uint32_t idx, int64_t now)
+/*
+ * c of a learned policy: the intensity at now over the minimum of the next
+ * day at the job's site (the series itself, an oracle forecast), minus 1;
+ * 0 without a series. As carbonlearn's training (sample.h).
+ */
+static double carbon_ratio(const struct sim *s, uint32_t idx, int64_t now)
+{
+	const struct intensity_series *ci =
+		s->cfg->sites[s->res->jobs[idx].site].ci;
+	int64_t t0 = s->cfg->carbon_epoch + now, t = t0;
+	double v, lo;
+
+	if (!ci)
+		return 0.0;
+	v = lo = intensity_series_at(ci, t0);
+	while ((t = intensity_series_next_change(ci, t)) < t0 + 86400) {
+		double x = intensity_series_at(ci, t);
+
+		if (x < lo)
+			lo = x;
+	}
+	return lo > 0 ? v / lo - 1.0 : 0.0;
+}
+
+/* The job's queue score at now under the configured policy. */
+static double job_score(const struct sim *s, uint32_t idx, int64_t now)
 {
 	const struct swf_job *j = &s->w->jobs[idx];
 	struct policy_job pj = {
@@ -111,13 +164,15 @@ double sim_job_score(const struct sim *s, uint32_t idx, int64_t now)
 		.w = (double)(now - j->submit),
 	};
 
+	if (s->carbon_policy)
+		pj.c = carbon_ratio(s, idx, now);
 	return policy_score(s->cfg->policy, &pj);
 }
 
 static struct queue_entry job_entry(
 	const struct sim *s, uint32_t idx, int64_t now)
 {
-	struct queue_entry e = {.key = sim_job_score(s, idx, now),
+	struct queue_entry e = {.key = job_score(s, idx, now),
 		.submit = s->w->jobs[idx].submit,
 		.idx = idx,
 		.procs = s->w->jobs[idx].procs};
@@ -131,14 +186,15 @@ static int enqueue(
 	struct queue_entry e = job_entry(s, idx, now);
 
 	st->dirty = true;
-	return queue_insert(&st->queue, &e);
+	return backfill_enqueue(&st->bf, &e);
 }
 
 /*
  * Static policies: every job's rank in the policy's order, computed once
- * (the score does not change while a job waits).
+ * (the score does not change while a job waits). Listed in arrival order,
+ * so that queue_ranks_build can radix-sort them.
  */
-static int build_ranks(struct sim *s)
+static int build_ranks(struct sim *s, const uint32_t *order)
 {
 	struct queue_entry *all;
 	size_t i, n = s->w->njobs;
@@ -148,82 +204,28 @@ static int build_ranks(struct sim *s)
 	if (!all)
 		return -1;
 	for (i = 0; i < n; i++)
-		all[i] = job_entry(s, (uint32_t)i, s->w->jobs[i].submit);
+		all[i] = job_entry(s, order[i], s->w->jobs[order[i]].submit);
 	rc = queue_ranks_build(&s->ranks, all, n);
 	free(all);
 	return rc;
 }
 
-/* ---- running set ---- */
-
-/* First position in the running set not before (exp_end, idx). */
-static size_t run_lower_bound(
-	const struct site_state *st, int64_t exp_end, uint32_t idx)
-{
-	size_t lo = 0, hi = st->nrun;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (st->run[mid].exp_end < exp_end ||
-			(st->run[mid].exp_end == exp_end &&
-				st->run[mid].idx < idx))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static int run_insert(
-	struct site_state *st, int64_t exp_end, int32_t procs, uint32_t idx)
-{
-	struct run e = {.exp_end = exp_end, .procs = procs, .idx = idx};
-	struct run *grown;
-	size_t lo;
-
-	if (st->nrun == st->runcap) {
-		size_t cap = st->runcap ? st->runcap * 2 : 64;
-
-		grown = realloc(st->run, cap * sizeof(*grown));
-		if (!grown)
-			return -1;
-		st->run = grown;
-		st->runcap = cap;
-	}
-	lo = run_lower_bound(st, exp_end, idx);
-	memmove(&st->run[lo + 1], &st->run[lo], (st->nrun - lo) * sizeof(e));
-	st->run[lo] = e;
-	st->nrun++;
-	return 0;
-}
-
-static void run_remove(struct site_state *st, int64_t exp_end, uint32_t idx)
-{
-	size_t lo = run_lower_bound(st, exp_end, idx);
-
-	if (lo < st->nrun && st->run[lo].idx == idx) {
-		memmove(&st->run[lo], &st->run[lo + 1],
-			(st->nrun - lo - 1) * sizeof(st->run[0]));
-		st->nrun--;
-	}
-}
-
 /* ---- starting jobs and accounting ---- */
 
-int sim_start_job(struct sim *s, size_t site, uint32_t idx, int64_t now)
+/* Job idx was started at site now by a pass: its result and end event. */
+static int account_start(struct sim *s, size_t site, uint32_t idx, int64_t now)
 {
 	const struct swf_job *j = &s->w->jobs[idx];
 	const struct power_model *pm = &s->cfg->power;
-	struct site_state *st = &s->sites[site];
 	struct sim_job_result *r = &s->res->jobs[idx];
 	const struct sim_site *cs = &s->cfg->sites[site];
 	double watts = (double)j->procs * pm->watts_busy * pm->pue;
 	struct hent e = {
 		.t = now + j->runtime, .tie = (int64_t)site, .idx = idx};
 
-	st->free -= j->procs;
 	r->start = now;
+	if (now < s->idle_from)
+		s->idle_from = now;
 	r->end = now + j->runtime;
 	r->site = (int32_t)site;
 	r->energy_j = watts * (double)j->runtime;
@@ -234,9 +236,47 @@ int sim_start_job(struct sim *s, size_t site, uint32_t idx, int64_t now)
 	s->res->busy_proc_seconds += (double)j->procs * (double)j->runtime;
 	s->res->energy_j += r->energy_j;
 	s->res->co2e_g += r->co2e_g;
-	if (run_insert(st, now + j->estimate, j->procs, idx) < 0)
-		return -1;
 	return heap_push(&s->ends, e);
+}
+
+struct rescore {
+	const struct sim *s;
+	int64_t now;
+};
+
+static double rescore_job(void *arg, uint32_t idx)
+{
+	const struct rescore *r = arg;
+
+	return job_score(r->s, idx, r->now);
+}
+
+/* A dynamic queue in its order at t. */
+static void sort_queue(struct sim *s, size_t site, int64_t t)
+{
+	struct rescore r = {.s = s, .now = t};
+
+	backfill_rescore(&s->sites[site].bf, rescore_job, &r);
+	s->sites[site].stale = false;
+}
+
+/* One scheduling pass at site now, and the accounting of what it started. */
+static int schedule(struct sim *s, size_t site, int64_t now)
+{
+	struct site_state *st = &s->sites[site];
+	struct backfill_site *bf = &st->bf;
+	size_t i;
+
+	st->last_pass = now;
+	st->stale = s->dynamic;
+	if (s->dynamic && bf->free > 0 && queue_count(&bf->queue))
+		sort_queue(s, site, now);
+	if (backfill_pass(bf, s->cfg->backfill, now, &s->started) < 0)
+		return -1;
+	for (i = 0; i < s->started.n; i++)
+		if (account_start(s, site, s->started.idx[i], now) < 0)
+			return -1;
+	return 0;
 }
 
 /* Idle processors' energy and carbon over [t0, t1) at every site. */
@@ -249,9 +289,9 @@ static void account_idle(struct sim *s, int64_t t0, int64_t t1)
 	if (t1 <= t0 || pm->watts_idle <= 0.0)
 		return;
 	for (i = 0; i < s->cfg->nsites; i++) {
-		if (s->sites[i].free <= 0)
+		if (s->sites[i].bf.free <= 0)
 			continue;
-		watts = (double)s->sites[i].free * pm->watts_idle * pm->pue;
+		watts = (double)s->sites[i].bf.free * pm->watts_idle * pm->pue;
 		e = watts * (double)(t1 - t0);
 		s->res->idle_energy_j += e;
 		s->res->energy_j += e;
@@ -266,6 +306,12 @@ static void account_idle(struct sim *s, int64_t t0, int64_t t1)
 }
 
 /* ---- arrivals: space and time shifting ---- */
+
+/* The series time and space shifting decide on. */
+static const struct intensity_series *forecast_of(const struct sim_site *site)
+{
+	return site->forecast ? site->forecast : site->ci;
+}
 
 static long choose_site(struct sim *s, uint32_t idx, int64_t now)
 {
@@ -283,16 +329,19 @@ static long choose_site(struct sim *s, uint32_t idx, int64_t now)
 		return -1;
 	watts = (double)j->procs * cfg->power.watts_busy * cfg->power.pue;
 	for (i = 0; i < cfg->nsites; i++) {
-		c[i].usable = s->sites[i].procs >= j->procs;
+		c[i].usable = s->sites[i].bf.procs >= j->procs;
 		c[i].grams = 0.0;
 		if (!c[i].usable)
 			continue;
-		c[i].expected_start = backfill_expected_start(s, i, idx, now);
+		if (s->sites[i].stale)
+			sort_queue(s, i, s->sites[i].last_pass);
+		c[i].expected_start =
+			backfill_expected_start(&s->sites[i].bf, idx, now);
 		if (c[i].expected_start < 0)
 			goto out;
 		if (!cfg->space.carbon_unaware && cfg->sites[i].ci)
 			c[i].grams = watts *
-				     shift_forecast_integral(cfg->sites[i].ci,
+				     shift_forecast_integral(forecast_of(&cfg->sites[i]),
 					     cfg->shift.forecast,
 					     cfg->carbon_epoch + now,
 					     cfg->carbon_epoch +
@@ -312,7 +361,10 @@ out:
 	return best;
 }
 
-/* When job idx, arriving at now at site, becomes eligible. */
+/*
+ * When job idx, arriving at now (its submit time less the advance) at
+ * site, becomes eligible: the best start in [now, submit + max delay].
+ */
 static int64_t eligible_time(
 	const struct sim *s, size_t site, uint32_t idx, int64_t now)
 {
@@ -332,10 +384,11 @@ static int64_t eligible_time(
 		max_delay = ts->max_delay < SIM_MAX_DELAY ? ts->max_delay
 							  : SIM_MAX_DELAY;
 	}
-	if (max_delay <= 0)
+	if (max_delay <= 0 && s->advance <= 0)
 		return now;
-	best = shift_best_start(ci, ts->forecast, epoch + now, epoch + now,
-		       epoch + now + max_delay, j->estimate) -
+	best = shift_best_start(forecast_of(&s->cfg->sites[site]),
+		       ts->forecast, epoch + now, epoch + now,
+		       epoch + j->submit + max_delay, j->estimate) -
 	       epoch;
 	return best > now ? best : now;
 }
@@ -362,19 +415,33 @@ static int arrive(struct sim *s, uint32_t idx, int64_t now)
 
 /* ---- the replay ---- */
 
+/* How long before its submit time a job is known: the capped advance. */
+static int64_t advance_of(const struct sim_config *cfg)
+{
+	const struct time_shift *ts = &cfg->shift;
+
+	if (!ts->enabled || ts->max_advance <= 0)
+		return 0;
+	for (size_t i = 0; i < cfg->nsites; i++)
+		if (!cfg->sites[i].ci)
+			return 0;
+	return ts->max_advance < SIM_MAX_DELAY ? ts->max_advance
+					       : SIM_MAX_DELAY;
+}
+
 static int check_config(const struct workload *w, const struct sim_config *cfg,
-	struct sim_error *err)
+	struct sc_error *err)
 {
 	int64_t widest = 0;
 	size_t i;
 
 	if (!cfg->sites || cfg->nsites == 0) {
-		sim_errorf(err, "no site to run jobs on");
+		sc_errprintf(err, "no site to run jobs on");
 		return -1;
 	}
 	for (i = 0; i < cfg->nsites; i++) {
 		if (cfg->sites[i].procs <= 0) {
-			sim_errorf(err, "site %s has %d processors",
+			sc_errprintf(err, "site %s has %d processors",
 				cfg->sites[i].name ? cfg->sites[i].name : "?",
 				cfg->sites[i].procs);
 			return -1;
@@ -384,29 +451,29 @@ static int check_config(const struct workload *w, const struct sim_config *cfg,
 	}
 	if (cfg->power.pue < 1.0 || cfg->power.watts_busy < 0.0 ||
 		cfg->power.watts_idle < 0.0) {
-		sim_errorf(err, "bad power model: watts must be >= 0 and "
+		sc_errprintf(err, "bad power model: watts must be >= 0 and "
 				"PUE >= 1");
 		return -1;
 	}
-	if ((unsigned)cfg->policy >= POLICY_COUNT) {
-		sim_errorf(err, "unknown queue policy %d", (int)cfg->policy);
+	if (!policy_is_known(cfg->policy)) {
+		sc_errprintf(err, "unknown queue policy %d", (int)cfg->policy);
 		return -1;
 	}
 	if (w->njobs >= UINT32_MAX) {
-		sim_errorf(err, "too many jobs (%zu)", w->njobs);
+		sc_errprintf(err, "too many jobs (%zu)", w->njobs);
 		return -1;
 	}
 	for (i = 0; i < w->njobs; i++) {
 		if (w->jobs[i].procs <= 0 || w->jobs[i].runtime <= 0 ||
 			w->jobs[i].estimate < w->jobs[i].runtime) {
-			sim_errorf(err,
+			sc_errprintf(err,
 				"job %lld: needs procs > 0 and "
 				"0 < runtime <= estimate",
 				(long long)w->jobs[i].id);
 			return -1;
 		}
 		if (w->jobs[i].procs > widest) {
-			sim_errorf(err,
+			sc_errprintf(err,
 				"job %lld needs %d processors, more "
 				"than any site has (%lld)",
 				(long long)w->jobs[i].id, w->jobs[i].procs,
@@ -420,20 +487,18 @@ static int check_config(const struct workload *w, const struct sim_config *cfg,
 static void sim_state_free(struct sim *s)
 {
 	if (s->sites) {
-		for (size_t i = 0; i < s->cfg->nsites; i++) {
-			queue_free(&s->sites[i].queue);
-			free(s->sites[i].run);
-		}
+		for (size_t i = 0; i < s->cfg->nsites; i++)
+			backfill_site_free(&s->sites[i].bf);
 		free(s->sites);
 	}
 	free(s->ends.a);
 	free(s->held.a);
-	profile_free(&s->prof);
+	backfill_starts_free(&s->started);
 	queue_ranks_free(&s->ranks);
 }
 
 int sim_run(const struct workload *w, const struct sim_config *cfg,
-	struct sim_result *res, struct sim_error *err)
+	struct sim_result *res, struct sc_error *err)
 {
 	struct sim s = {.w = w, .cfg = cfg, .res = res};
 	uint32_t *order = NULL;
@@ -443,10 +508,9 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 	struct site_state *st;
 
 	memset(res, 0, sizeof(*res));
-	if (err)
-		err->text[0] = '\0';
+	sc_error_clear(err);
 	if (!w || !cfg) {
-		sim_errorf(err, "no workload or configuration");
+		sc_errprintf(err, "no workload or configuration");
 		return -1;
 	}
 	if (check_config(w, cfg, err) < 0)
@@ -456,32 +520,31 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 	if (n == 0)
 		return 0;
 	s.dynamic = policy_is_dynamic(cfg->policy);
+	s.carbon_policy = policy_uses_carbon(cfg->policy);
 	res->njobs = n;
 	res->jobs = calloc(n, sizeof(*res->jobs));
 	order = malloc(n * sizeof(*order));
 	s.sites = calloc(cfg->nsites, sizeof(*s.sites));
 	if (!res->jobs || !order || !s.sites)
 		goto nomem;
-	for (i = 0; i < cfg->nsites; i++)
-		s.sites[i].procs = s.sites[i].free = cfg->sites[i].procs;
 	if (workload_arrival_order(w, order) < 0)
 		goto nomem;
 	s.origin = w->jobs[order[0]].submit;
 	res->first_submit = s.origin;
-	last = s.origin;
-	if (!s.dynamic && build_ranks(&s) < 0)
+	s.advance = advance_of(cfg);
+	s.idle_from = s.origin;
+	last = s.origin - s.advance;
+	if (!s.dynamic && build_ranks(&s, order) < 0)
 		goto nomem;
-	for (i = 0; i < cfg->nsites; i++) {
-		if (s.dynamic)
-			queue_init_dynamic(&s.sites[i].queue);
-		else if (queue_init_static(&s.sites[i].queue, &s.ranks) < 0)
+	for (i = 0; i < cfg->nsites; i++)
+		if (backfill_site_init(&s.sites[i].bf, cfg->sites[i].procs,
+			    s.dynamic ? NULL : &s.ranks, w->jobs, n) < 0)
 			goto nomem;
-	}
 
 	for (;;) {
 		next = INT64_MAX;
 		if (next_arrival < n)
-			next = w->jobs[order[next_arrival]].submit;
+			next = w->jobs[order[next_arrival]].submit - s.advance;
 		if (s.ends.n && s.ends.a[0].t < next)
 			next = s.ends.a[0].t;
 		if (s.held.n && s.held.a[0].t < next)
@@ -489,23 +552,23 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 		if (next == INT64_MAX)
 			break;
 		now = next;
-		account_idle(&s, last, now);
+		/* idle processors count from the first submit or start */
+		account_idle(&s, last > s.idle_from ? last : s.idle_from, now);
 		last = now;
 
 		while (s.ends.n && s.ends.a[0].t == now) {
 			e = heap_pop(&s.ends);
 			st = &s.sites[e.tie];
-			st->free += w->jobs[e.idx].procs;
-			run_remove(st,
+			backfill_job_end(&st->bf, e.idx, w->jobs[e.idx].procs,
 				res->jobs[e.idx].start +
 					w->jobs[e.idx].estimate,
-				e.idx);
+				now);
 			st->dirty = true;
 			if (++s.done % SIM_PROGRESS_EVERY == 0 && cfg->progress)
 				cfg->progress(cfg->progress_arg, s.done, n);
 		}
 		while (next_arrival < n &&
-			w->jobs[order[next_arrival]].submit == now)
+			w->jobs[order[next_arrival]].submit - s.advance == now)
 			if (arrive(&s, order[next_arrival++], now) < 0)
 				goto nomem;
 		while (s.held.n && s.held.a[0].t == now) {
@@ -518,23 +581,25 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 			if (!s.sites[i].dirty)
 				continue;
 			s.sites[i].dirty = false;
-			if (backfill_pass(&s, i, now) < 0)
+			if (schedule(&s, i, now) < 0)
 				goto nomem;
 		}
 	}
 	for (i = 0; i < cfg->nsites; i++) {
-		if (queue_count(&s.sites[i].queue)) {
-			sim_errorf(err,
+		if (queue_count(&s.sites[i].bf.queue)) {
+			sc_errprintf(err,
 				"internal error: %zu jobs left queued "
 				"at site %zu",
-				queue_count(&s.sites[i].queue), i);
+				queue_count(&s.sites[i].bf.queue), i);
 			free(order);
 			sim_state_free(&s);
 			sim_result_free(res);
 			return -1;
 		}
 	}
-	res->makespan = last - s.origin;
+	/* From the first submit, or the first start if earlier. */
+	res->first_submit = s.idle_from;
+	res->makespan = last - s.idle_from;
 	if (cfg->progress)
 		cfg->progress(cfg->progress_arg, n, n);
 	free(order);
@@ -542,7 +607,7 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 	return 0;
 
 nomem:
-	sim_errorf(err, "out of memory");
+	sc_errprintf(err, "out of memory");
 	free(order);
 	sim_state_free(&s);
 	sim_result_free(res);

@@ -9,21 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backfill.h"
 #include "policy.h"
+#include "sc_error.h"
 #include "shift.h"
 #include "swf.h"
 
 struct intensity_series;
-
-enum backfill_kind {
-	BACKFILL_NONE,
-	BACKFILL_EASY,		/* reservation for the head job only */
-	BACKFILL_CONSERVATIVE,	/* a reservation for every queued job */
-};
-
-/* "none", "easy", "conservative"; parse is case-insensitive, 0 or -1. */
-const char *backfill_name(enum backfill_kind kind);
-int backfill_parse(const char *name, enum backfill_kind *kind);
 
 /* Site power model: constants per processor, and the facility overhead. */
 struct power_model {
@@ -37,6 +29,12 @@ struct sim_site {
 	const char *name;
 	int32_t procs;
 	const struct intensity_series *ci;	/* NULL: no carbon accounting */
+	/*
+	 * What time and space shifting believe ci to be (a forecast with
+	 * errors: shift_forecast_with_error); NULL: ci itself. Carbon is
+	 * always accounted with ci.
+	 */
+	const struct intensity_series *forecast;
 };
 
 /*
@@ -44,13 +42,23 @@ struct sim_site {
  * max_delay seconds, or max_delay_factor times its estimate when that is
  * > 0, and becomes eligible at the start of the lowest-carbon window that
  * fits its estimate (shift_best_start), as forecast at its submit time.
- * Holds are capped at 100 years. Sites without an intensity series do not
- * hold jobs.
+ *
+ * With max_advance > 0 the window also opens before the submit time (the
+ * time the job is scheduled for, as a nightly job's): the job is known
+ * from submit - max_advance on, and its start is chosen in [submit -
+ * max_advance, submit + max_delay] as forecast then; it may start before
+ * its submit time (its wait, start - submit, is then negative). Idle
+ * processors are charged from the first submit, or from the first start
+ * if that is earlier.
+ *
+ * Holds and advances are capped at 100 years. Sites without an intensity
+ * series do not hold jobs; an advance needs a series at every site.
  */
 struct time_shift {
 	int enabled;
 	int64_t max_delay;
 	double max_delay_factor;
+	int64_t max_advance;
 	enum forecast_kind forecast;
 };
 
@@ -100,8 +108,8 @@ struct sim_result {
 	struct sim_job_result *jobs;
 	size_t njobs;
 	int64_t total_procs;	/* sum of the sites' procs */
-	int64_t first_submit;
-	int64_t makespan;	/* last end - first submit */
+	int64_t first_submit;	/* or the first start, if earlier (advance) */
+	int64_t makespan;	/* last end - first_submit */
 	double busy_proc_seconds;
 	double energy_j;	/* busy + idle facility energy over the makespan */
 	double idle_energy_j;
@@ -109,21 +117,17 @@ struct sim_result {
 	double idle_co2e_g;
 };
 
-struct sim_error {
-	char text[512];
-};
-
 /*
  * Policy inputs: p is the job's estimate (the runtime the scheduler
  * believes), q its procs, w = now - submit, and r = submit - the earliest
  * submit of w (the start of the experiment window); policy.h clamps r.
  * Scheduling passes happen only at event instants, also for the dynamic
- * policies (WFP3, UNICEF), which are re-scored at each pass.
+ * policies (WFP3, UNICEF), whose queue is in the order of the pass's
+ * instant whenever that order matters.
  *
- * Backfilling: EASY as in backfill.c's header comment; conservative redoes
- * every queued job's reservation in queue order at each pass (reservations
- * may move earlier, "compression"), and a job starts now only if its
- * earliest slot in that profile is now, so it delays no reservation.
+ * Backfilling: backfill.h (EASY and conservative, with conservative's
+ * reservations kept between passes; the schedule is that of recomputing
+ * them all at every pass).
  *
  * Space shifting's expected start at a site: the earliest slot for the job
  * in a profile built from the running jobs' estimated ends and the queued
@@ -132,14 +136,13 @@ struct sim_error {
  * [start, start + estimate) at that site. Time shifting is then applied at
  * the chosen site.
  *
- * Cost: static policies rank every job once (O(n log n)); a min-tree of
- * queued jobs' procs over those ranks finds the next job that fits in
- * O(log n), so EASY stays fast on an overloaded queue (10^6 lublin_256
- * jobs back to back: 1.5 s CPU). Dynamic policies re-sort the queue at
- * each pass (O(Q log Q)). Conservative rebuilds the reservations in queue
- * order at each pass until no later job could start now: O(Q * profile)
- * per pass at worst, fine for ordinary loads, slow when thousands of
- * queued jobs lie before a narrow one (FCFS on an overloaded trace).
+ * Cost: static policies rank every job once (a radix sort, O(n)); a
+ * 64-ary tree of the queued jobs' procs over those ranks finds the next
+ * job that fits in a few cache lines. Dynamic policies re-score and
+ * re-sort the queue (by insertion: it is nearly in order) at every pass
+ * that may start a job: O(Q) per pass. Conservative reservations are made
+ * again only from the first queued job before which something changed
+ * (tests/bench/bench_sim prints every policy and backfilling mode).
  *
  * Replay w under cfg. Deterministic: all events of one instant (completions,
  * then arrivals, then holds ending) are applied before one scheduling pass;
@@ -148,7 +151,7 @@ struct sim_error {
  * (bad configuration: a job wider than every site, no site, ...).
  */
 int sim_run(const struct workload *w, const struct sim_config *cfg,
-	struct sim_result *res, struct sim_error *err);
+	struct sim_result *res, struct sc_error *err);
 
 void sim_result_free(struct sim_result *res);
 

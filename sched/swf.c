@@ -5,11 +5,16 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -36,33 +41,31 @@ struct parser {
 	const char *name;
 	const struct swf_options *opt;
 	struct workload *w;
-	struct swf_error *err;
+	struct sc_error *err;
 	size_t cap;
 	long line;
+	const char *buf_end; /* the whole text's end: 16-byte loads stop */
 };
 
-static void swf_errorf(struct swf_error *err, const char *name, long line,
+/* "NAME:LINE: problem" (or "NAME: problem" for line 0) into err. */
+static void swf_errorf(struct sc_error *err, const char *name, long line,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void swf_errorf(struct swf_error *err, const char *name, long line,
+static void swf_errorf(struct sc_error *err, const char *name, long line,
 	const char *fmt, ...)
 {
+	char what[sizeof(err->text)];
 	va_list ap;
-	int n;
 
-	if (!err || err->text[0])
-		return;
-	if (line > 0)
-		n = snprintf(
-			err->text, sizeof(err->text), "%s:%ld: ", name, line);
-	else
-		n = snprintf(err->text, sizeof(err->text), "%s: ", name);
-	if (n < 0 || (size_t)n >= sizeof(err->text))
+	if (sc_error_is_set(err))
 		return;
 	va_start(ap, fmt);
-	vsnprintf(err->text + n, sizeof(err->text) - (size_t)n, fmt, ap);
+	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	err->line = line;
+	if (line > 0)
+		sc_errprintf(err, "%s:%ld: %s", name, line, what);
+	else
+		sc_errprintf(err, "%s: %s", name, what);
 }
 
 static void workload_init(struct workload *w)
@@ -187,23 +190,183 @@ static void parse_header(struct parser *ps, const char *p, const char *end)
 	}
 }
 
-/* Split a data line into SWF_FIELDS numbers; -1 with err set if malformed. */
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * Read the field at *pp as llround(strtod(field)) would, for the plain
+ * forms that make up nearly every trace: an optional sign, digits, an
+ * optional '.' and more digits, 15 significant digits at most (leading
+ * zeros included). Such a field is m / 10^k with m < 10^15: strtod's double
+ * is within half an ulp of it, much closer than the distance 10^-k to any
+ * n + 0.5, so rounding the exact value half away from zero, as llround
+ * does, gives the same integer. Returns 1 with *v set and *pp at the end of
+ * the field, or 0 when the field needs strtod (exponents, hexadecimal, inf,
+ * more digits, anything malformed), *pp then somewhere inside it.
+ */
+static int field_plain(const char **pp, const char *end, int64_t *v)
+{
+	static const uint64_t pow10[16] = {1, 10, 100, 1000, 10000, 100000,
+		1000000, 10000000, 100000000, 1000000000, 10000000000ULL,
+		100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL};
+	const char *p = *pp, *first;
+	uint64_t m = 0, q;
+	size_t digits, frac = 0;
+	unsigned d;
+	bool neg = false;
+
+	if (*p == '-')
+		neg = *p++ == '-';
+	else if (*p == '+')
+		p++;
+	first = p;
+	while (p < end && (d = (unsigned char)*p - 48u) < 10) {
+		m = m * 10 + d;
+		p++;
+	}
+	digits = (size_t)(p - first);
+	if (p < end && *p == '.') {
+		const char *f = ++p;
+
+		while (p < end && (d = (unsigned char)*p - 48u) < 10) {
+			m = m * 10 + d;
+			p++;
+		}
+		frac = (size_t)(p - f);
+		digits += frac;
+	}
+	*pp = p;
+	if (digits == 0 || digits > 15 || (p < end && !is_blank(*p)))
+		return 0;
+	q = m;
+	if (frac) { /* no division for whole numbers */
+		q = m / pow10[frac];
+		if (2 * (m % pow10[frac]) >= pow10[frac])
+			q++;
+	}
+	*v = neg ? -(int64_t)q : (int64_t)q;
+	return 1;
+}
+
+/* The word-at-a-time parser reads memory as little-endian words. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWF_LITTLE_ENDIAN 1
+#else
+#define SWF_LITTLE_ENDIAN 0
+#endif
+
+/*
+ * Eight characters at once (bytes in memory order): the lowest non-digit
+ * byte is flagged with its high bit (later bytes may be wrong: carries and
+ * borrows only move upwards, from a flagged byte).
+ */
+static uint64_t non_digits(uint64_t x)
+{
+	return ((x + 0x4646464646464646ULL) | (x - 0x3030303030303030ULL) | x) &
+	       0x8080808080808080ULL;
+}
+
+/* The value of the 8 digit characters in x, first in the lowest byte. */
+static uint64_t eight_digits(uint64_t x)
+{
+	x -= 0x3030303030303030ULL;
+	x = x * 10 + (x >> 8);
+	return (((x & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
+		       (((x >> 16) & 0x000000ff000000ffULL) *
+			       (1 + (10000ULL << 32)))) >>
+	       32;
+}
+
+/* The first len (1..8) characters of x as digits: their value. */
+static uint64_t some_digits(uint64_t x, unsigned len)
+{
+	if (len < 8) /* '0's before them make eight */
+		x = (x << (8 * (8 - len))) |
+		    (0x3030303030303030ULL >> (8 * len));
+	return eight_digits(x);
+}
+
+/*
+ * field_plain for a whole number ([+-]digits), 16 bytes at a time: 1 with
+ * *v and *pp set, 0 to leave it to field_plain (always, on a big-endian
+ * machine). Needs 17 readable bytes.
+ */
+static int field_words(const char **pp, int64_t *v)
+{
+	const char *p = *pp;
+	uint64_t x, mx, m;
+	unsigned len;
+	bool neg = false;
+
+	if (!SWF_LITTLE_ENDIAN)
+		return 0;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	memcpy(&x, p, 8);
+	mx = non_digits(x);
+	if (mx) {
+		len = (unsigned)__builtin_ctzll(mx) / 8;
+		if (len == 0)
+			return 0;
+		m = some_digits(x, len);
+	} else {
+		uint64_t y, my;
+		unsigned len2;
+
+		memcpy(&y, p + 8, 8);
+		my = non_digits(y);
+		len2 = my ? (unsigned)__builtin_ctzll(my) / 8 : 8;
+		if (len2 > 7) /* 16 digits or more: field_plain refuses */
+			return 0;
+		len = 8 + len2;
+		m = eight_digits(x);
+		if (len2) {
+			static const uint64_t pow10[8] = {
+				1, 10, 100, 1000, 10000, 100000, 1000000,
+				10000000};
+
+			m = m * pow10[len2] + some_digits(y, len2);
+		}
+	}
+	p += len;
+	if (!is_blank(*p) && *p != '\n')
+		return 0; /* '.', an exponent, junk: the careful way */
+	*pp = p;
+	*v = neg ? -(int64_t)m : (int64_t)m;
+	return 1;
+}
+
+/*
+ * Split a data line into SWF_FIELDS numbers, each rounded to the nearest
+ * integer (halves away from zero); -1 with err set if malformed.
+ */
 static int parse_fields(
-	struct parser *ps, const char *p, const char *end, double *f)
+	struct parser *ps, const char *p, const char *end, int64_t *f)
 {
 	char tok[SWF_TOKEN_MAX];
-	int n = 0;
+	int n = 0, plain;
+	int64_t v = 0;
+	double d;
 	char *e;
 
 	for (;;) {
-		size_t len = 0;
+		const char *start;
+		size_t len;
 
 		p = skip_blanks(p, end);
 		if (p >= end)
 			break;
-		while (p + len < end && p[len] != ' ' && p[len] != '\t' &&
-			p[len] != '\r')
-			len++;
+		start = p;
+		if (ps->buf_end - p >= 17 && field_words(&p, &v))
+			plain = 1;
+		else
+			plain = field_plain(&p, end, &v);
+		while (p < end && !is_blank(*p))
+			p++;
+		len = (size_t)(p - start);
 		if (n == SWF_FIELDS) {
 			swf_errorf(ps->err, ps->name, ps->line,
 				"more than %d fields", SWF_FIELDS);
@@ -214,18 +377,20 @@ static int parse_fields(
 				"field %d is too long", n + 1);
 			return -1;
 		}
-		memcpy(tok, p, len);
-		tok[len] = '\0';
-		errno = 0;
-		f[n] = strtod(tok, &e);
-		if (e != tok + len || len == 0 || !isfinite(f[n]) ||
-			fabs(f[n]) > SWF_VALUE_MAX) {
-			swf_errorf(ps->err, ps->name, ps->line,
-				"field %d is not a number: '%s'", n + 1, tok);
-			return -1;
+		if (!plain) {
+			memcpy(tok, start, len);
+			tok[len] = '\0';
+			d = strtod(tok, &e);
+			if (e != tok + len || !isfinite(d) ||
+				fabs(d) > SWF_VALUE_MAX) {
+				swf_errorf(ps->err, ps->name, ps->line,
+					"field %d is not a number: '%s'", n + 1,
+					tok);
+				return -1;
+			}
+			v = (int64_t)llround(d);
 		}
-		n++;
-		p += len;
+		f[n++] = v;
 	}
 	if (n != SWF_FIELDS) {
 		swf_errorf(ps->err, ps->name, ps->line, "%d fields, SWF has %d",
@@ -235,9 +400,9 @@ static int parse_fields(
 	return 0;
 }
 
-static int64_t field_int(const double *f, int field)
+static int64_t field_int(const int64_t *f, int field)
 {
-	return (int64_t)llround(f[field - 1]);
+	return f[field - 1];
 }
 
 /* One data line: 0 (job added or filtered out), 1 malformed, -1 error. */
@@ -245,7 +410,7 @@ static int parse_job(struct parser *ps, const char *p, const char *end)
 {
 	const struct swf_options *opt = ps->opt;
 	struct workload *w = ps->w;
-	double f[SWF_FIELDS];
+	int64_t f[SWF_FIELDS];
 	struct swf_job *job, *grown;
 	int64_t procs, user;
 
@@ -295,24 +460,22 @@ static int parse_job(struct parser *ps, const char *p, const char *end)
 
 int swf_parse_buffer(const char *name, const char *buf, size_t len,
 	const struct swf_options *opt, struct workload *w,
-	struct swf_error *err)
+	struct sc_error *err)
 {
 	static const struct swf_options defaults = {0};
 	struct parser ps = {.name = name ? name : "(buffer)",
 		.opt = opt ? opt : &defaults,
 		.w = w,
-		.err = err};
+		.err = err,
+		.buf_end = buf + len};
 	const char *p = buf, *end = buf + len, *eol, *q;
-	struct swf_error scratch;
+	struct sc_error scratch;
 	int32_t machine;
 	size_t i;
 	int rc;
 
 	workload_init(w);
-	if (err) {
-		err->text[0] = '\0';
-		err->line = 0;
-	}
+	sc_error_clear(err);
 	if (!buf && len)
 		goto bad_args;
 	while (p < end) {
@@ -374,7 +537,7 @@ error:
 }
 
 /* Read the whole (possibly gzip-compressed) file; NULL with err set. */
-static char *read_all(const char *path, size_t *len, struct swf_error *err)
+static char *read_all(const char *path, size_t *len, struct sc_error *err)
 {
 	char *buf = NULL, *grown;
 	size_t cap = 0, n = 0;
@@ -417,17 +580,51 @@ error:
 	return NULL;
 }
 
+/*
+ * A plain regular file, mapped rather than copied: returns the mapping
+ * (*len bytes, release with munmap), or NULL when the file is compressed,
+ * empty, not a regular file or cannot be mapped (read_all then reads it,
+ * and reports any error).
+ */
+static char *map_plain(const char *path, size_t *len)
+{
+	unsigned char magic[2];
+	struct stat st;
+	void *map = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 2 &&
+		(uint64_t)st.st_size < SIZE_MAX &&
+		pread(fd, magic, 2, 0) == 2 &&
+		!(magic[0] == 0x1f && magic[1] == 0x8b)) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ,
+			MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (map == MAP_FAILED)
+			map = NULL;
+		else
+			*len = (size_t)st.st_size;
+	}
+	close(fd);
+	return map;
+}
+
 int swf_load(const char *path, const struct swf_options *opt,
-	struct workload *w, struct swf_error *err)
+	struct workload *w, struct sc_error *err)
 {
 	size_t len = 0;
 	char *buf;
 	int rc;
 
 	workload_init(w);
-	if (err) {
-		err->text[0] = '\0';
-		err->line = 0;
+	sc_error_clear(err);
+	buf = map_plain(path, &len);
+	if (buf) {
+		(void)madvise(buf, len, MADV_SEQUENTIAL);
+		rc = swf_parse_buffer(path, buf, len, opt, w, err);
+		munmap(buf, len);
+		return rc;
 	}
 	errno = 0;
 	buf = read_all(path, &len, err);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sc_error.h"
+
 /* What the scheduler believes a job's runtime is. */
 enum swf_runtime_mode {
 	SWF_RUNTIME_ACTUAL,	/* field 4, the real runtime (the SC17 protocol) */
@@ -19,12 +21,6 @@ struct swf_options {
 	enum swf_runtime_mode runtime_mode;
 	int procs;		/* machine size; 0 = from the header */
 	bool lenient;		/* skip malformed lines instead of failing */
-};
-
-/* First error of a load: "FILE:LINE: problem" in text; line 0 if none. */
-struct swf_error {
-	char text[512];
-	long line;
 };
 
 /* Header fields of interest (';' lines); -1 / "" when absent. */
@@ -67,16 +63,17 @@ struct workload {
 /*
  * Load the SWF trace at path (plain or gzip, detected by content) into *w.
  * Filtering is documented in carbonsim(1). Returns 0, or -1 with err filled
- * (file, line and problem) and *w left empty. The caller owns w's contents
+ * ("FILE:LINE: problem", or "FILE: problem" when no line is at fault) and
+ * *w left empty. The caller owns w's contents
  * and releases them with workload_free().
  */
 int swf_load(const char *path, const struct swf_options *opt,
-	struct workload *w, struct swf_error *err);
+	struct workload *w, struct sc_error *err);
 
 /* Parse an SWF text held in memory (as swf_load, name used in errors). */
 int swf_parse_buffer(const char *name, const char *buf, size_t len,
 	const struct swf_options *opt, struct workload *w,
-	struct swf_error *err);
+	struct sc_error *err);
 
 /*
  * Fill order[0..w->njobs) with job indices in arrival order: by submit

@@ -1,11 +1,11 @@
 #!/bin/sh
 # carbonsim under valgrind (memcheck): no invalid access, no definite or
 # indirect leak, on a few representative invocations. The binary: $1, else
-# $CARBONSIM, else sched/carbonsim relative to the current directory (the
+# $CARBONSIM, else sched/carbonsim/carbonsim relative to the current directory (the
 # top build directory when contrib/test-all.sh runs this).
 set -u
 
-bin=${1:-${CARBONSIM:-sched/carbonsim}}
+bin=${1:-${CARBONSIM:-sched/carbonsim/carbonsim}}
 data=$(cd "$(dirname "$0")/data" && pwd)
 case $bin in /*) ;; *) bin="$(pwd)/$bin" ;; esac
 if [ ! -x "$bin" ]; then
@@ -57,12 +57,43 @@ vg "two sites, windows, conservative" 0 --policy f2 --backfill conservative \
 	--windows --site ES:128:"$data/ES_2022_hourly.csv" \
 	--site NO:256:"$data/NO_2022_hourly.csv" --space-wait-weight 50 \
 	--jobs-csv "$tmp/sites.csv" --json "$tmp/sites.json" "$tmp/lublin500.swf"
+vg "windows before the submit time, forecast errors" 0 \
+	--carbon "$data/gb_ci.csv" --watts-idle 0 --max-advance 1h,8h \
+	--max-delay 1h,8h --forecast-error 5% --repetitions 2 \
+	--forecast persistence --json "$tmp/n.json" --jobs-csv "$tmp/n.csv" \
+	"$data/swf/test_carbonsim-nightly.swf"
+vg "every backfilling mode, dynamic and static" 0 --policy wfp3,unicef,spf \
+	--backfill none,easy,conservative "$tmp/lublin500.swf"
 vg "malformed trace" 1 "$tmp/bad.swf"
 vg "bad option" 2 --policy nope "$tmp/lublin500.swf"
 vg "unwritable output" 1 --json "$tmp/nodir/o.json" "$tmp/lublin500.swf"
 
+# carbonlearn (threads, shards, merge, validation) and its policy file in
+# carbonsim with the grid.
+learn=${CARBONLEARN:-$(dirname "$bin")/../learn/carbonlearn}
+if [ -x "$learn" ]; then
+	vg_prog "$learn" "carbonlearn, 2 threads, validate" 0 -q -j 2 -t 20 \
+		-n 200 --validate 3 --validate-bootstrap 1 -o "$tmp/learn" \
+		"$tmp/lublin500.swf"
+	vg_prog "$learn" "carbonlearn, a shard" 0 -q -t 20 -n 100 \
+		--shard 0/2 --data "$tmp/s0.csv" "$tmp/lublin500.swf"
+	vg_prog "$learn" "carbonlearn, the other shard" 0 -q -t 20 -n 100 \
+		--shard 1/2 --data "$tmp/s1.csv" "$tmp/lublin500.swf"
+	vg_prog "$learn" "carbonlearn, merge" 0 -q --merge -o "$tmp/merged" \
+		"$tmp/s0.csv" "$tmp/s1.csv"
+	vg_prog "$learn" "carbonlearn, carbon" 0 -q -t 10 -n 100 \
+		--family carbon --carbon "$data/gb_ci.csv" "$tmp/lublin500.swf"
+	vg_prog "$learn" "carbonlearn, a shard missing" 1 -q --merge "$tmp/s0.csv"
+	vg "learned policy, grid" 0 --policy f1,learned:"$tmp/learn/learned.policy" \
+		--backfill none,easy --windows --grid --carbon "$data/gb_ci.csv" \
+		--plot-grid "$tmp/grid.svg" --json "$tmp/grid.json" "$tmp/lublin500.swf"
+else
+	failed=$((failed + 1))
+	echo "not ok - carbonlearn: no binary at $learn"
+fi
+
 # The RAPL simulator (a test tool, but it runs for minutes beside slurmd).
-raplsim=${RAPLSIM:-$(dirname "$bin")/../tests/e2e/raplsim}
+raplsim=${RAPLSIM:-$(dirname "$bin")/../../tests/e2e/raplsim}
 if [ -x "$raplsim" ]; then
 	vg_prog "$raplsim" "raplsim for 2 s" 0 --root "$tmp/powercap" \
 		--truth "$tmp/truth" --duration 2
@@ -77,7 +108,7 @@ fi
 # libslurm's own logging keeps "possibly lost" are not ours: only definite
 # and indirect leaks are shown.
 skipped=0
-unit=$(dirname "$bin")/../tests/unit
+unit=$(dirname "$bin")/../../tests/unit
 vg_unit() { # NAME: tests/unit/NAME.sh running tests/unit/NAME
 	name=$1
 	if [ "$(id -u)" != 0 ]; then
@@ -115,7 +146,7 @@ fi
 
 # scarbon without a cluster: carbon.conf read (with its series) and
 # refused, and a usage error (not built with --disable-scarbon).
-scarbon=$(dirname "$bin")/../accounting/scarbon/scarbon
+scarbon=$(dirname "$bin")/../../accounting/scarbon/scarbon
 if [ -x "$scarbon" ]; then
 	sed "s|@DATA@|$data/scarbon|g" "$data/scarbon/test_scarbon-good.conf" >"$tmp/carbon.conf"
 	vg_prog "$scarbon" "scarbon check, good carbon.conf" 0 check --conf "$tmp/carbon.conf"

@@ -134,7 +134,7 @@ static struct intensity_series *year_series(void)
 {
 	int64_t *t = malloc(NSAMPLES * sizeof(*t));
 	double *v = malloc(NSAMPLES * sizeof(*v));
-	struct intensity_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct intensity_series *s = NULL;
 
 	if (t && v) {

@@ -179,7 +179,7 @@ out:
 static struct intensity_series *make_series(void)
 {
 	enum { N = (HISTORY + FORECAST) / STEP };
-	struct intensity_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct intensity_series *s;
 	int64_t t[N];
 	double v[N];

@@ -3,7 +3,8 @@
 # with estimates above runtimes) replayed by a deliberately naive Python
 # model of sim.h's rules (whole-queue re-sorts, rescans, a list profile) and
 # by libsched through sched_dump; every job's start must agree, for every
-# policy and backfilling mode. Usage: sched_crosscheck.py SCHED_DUMP [SEED]
+# policy and backfilling mode.
+# Usage: sched_crosscheck.py SCHED_DUMP [SEED [WORKLOADS]] (1, 300)
 import math
 import random
 import subprocess
@@ -118,9 +119,10 @@ def replay(jobs, procs, pol, mode):
 def main():
     dump = sys.argv[1]
     rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    workloads = int(sys.argv[3]) if len(sys.argv) > 3 else 300
     cases = bad = 0
     with tempfile.NamedTemporaryFile("w", suffix=".jobs") as tmp:
-        for _ in range(300):
+        for _ in range(workloads):
             procs = rng.choice([4, 8, 16])
             jobs = []
             for _ in range(rng.randint(1, 25)):

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 		.nsites = 1,
 		.power = {.watts_busy = 1, .watts_idle = 1, .pue = 1}};
 	struct sim_result res;
-	struct sim_error err;
+	struct sc_error err;
 	long long s, r, e;
 	int q, rc = 1;
 	FILE *f;

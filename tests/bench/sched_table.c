@@ -23,7 +23,7 @@ static int row(
 		.window_seconds = 15 * 86400, .warmup = 16};
 	struct metrics_windows mw;
 	struct sim_result res;
-	struct sim_error err;
+	struct sc_error err;
 	struct metrics m;
 
 	if (sim_run(w, &cfg, &res, &err) < 0) {
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 {
 	struct swf_options opt = {.runtime_mode = SWF_RUNTIME_ACTUAL};
 	struct workload w;
-	struct swf_error err;
+	struct sc_error err;
 	int b, p;
 
 	if (argc < 2 || argc > 3 ||

@@ -152,7 +152,7 @@ START_TEST(test_format_time)
 }
 END_TEST
 
-#define MAXARGS 12
+#define MAXARGS 16
 
 static const struct argv_case {
 	const char *argv[MAXARGS]; /* after "carbonsim", NULL-terminated */
@@ -189,10 +189,34 @@ static const struct argv_case {
 	{{"--forecast", "crystal", "t.swf"}, -1, "--forecast"},
 	{{"--nope", "t.swf"}, -1, "unknown option '--nope'"},
 	{{"t.swf", "--json"}, -1, "--json: needs a value"},
+	{{"--max-advance", "2h", "t.swf"}, -1, "--max-advance needs a carbon"},
+	{{"--carbon", "c.csv", "--max-advance", "soon", "t.swf"}, -1,
+		"--max-advance: 'soon' is not a duration"},
+	{{"--carbon", "c.csv", "--max-advance", "1h,2h", "--max-delay",
+		 "1h,2h,3h", "t.swf"},
+		-1, "2 values for 3 --max-delay values"},
+	{{"--carbon", "c.csv", "--max-advance", "1h,1h", "t.swf"}, -1,
+		"window '-1h+0' given twice"},
+	{{"--carbon", "c.csv", "--forecast-error", "5%", "t.swf"}, -1,
+		"--forecast-error needs time or space shifting"},
+	{{"--carbon", "c.csv", "--max-delay", "1h", "--forecast-error",
+		 "-0.1", "t.swf"},
+		-1, "--forecast-error: '-0.1' is not a fraction"},
+	{{"--carbon", "c.csv", "--max-delay", "1h", "--forecast-error",
+		 "11", "t.swf"},
+		-1, "is not a fraction"},
+	{{"--carbon", "c.csv", "--max-delay", "1h", "--repetitions", "3",
+		 "t.swf"},
+		-1, "--repetitions needs --forecast-error"},
+	{{"--carbon", "c.csv", "--max-delay", "1h", "--forecast-error",
+		 "0.1", "--repetitions", "0", "t.swf"},
+		-1, "--repetitions: '0' is not an integer in [1, 10000]"},
+	{{"--forecast-seed", "-3", "t.swf"}, -1,
+		"--forecast-seed: '-3' is not a non-negative integer"},
 };
 
 static int parse(
-	const char *const *args, struct options *opt, struct options_error *err)
+	const char *const *args, struct options *opt, struct sc_error *err)
 {
 	char *argv[MAXARGS + 2] = {"carbonsim"};
 	int argc = 1;
@@ -207,7 +231,7 @@ START_TEST(test_argv)
 	for (size_t i = 0; i < sizeof(argv_cases) / sizeof(*argv_cases); i++) {
 		const struct argv_case *c = &argv_cases[i];
 		struct options opt;
-		struct options_error err;
+		struct sc_error err;
 		int rc = parse(c->argv, &opt, &err);
 
 		ck_assert_msg(rc == c->rc, "case %zu: rc %d, want %d (%s)", i,
@@ -221,6 +245,67 @@ START_TEST(test_argv)
 }
 END_TEST
 
+/*
+ * --max-advance pairs with --max-delay: one value for all, one each, or a
+ * run per value without --max-delay; --forecast-error takes a fraction or
+ * a percentage.
+ */
+static const struct window_case {
+	const char *argv[MAXARGS];
+	size_t ndelays;
+	const char *labels[3];
+	int64_t advance[3], delay[3];
+	double error;
+	size_t repetitions;
+	uint64_t seed;
+} window_cases[] = {
+	{{"--carbon", "c.csv", "--max-advance", "1h", "--max-delay", "2h,2x",
+		 "t.swf"},
+		2, {"-1h+2h", "-1h+2x"}, {3600, 3600}, {7200, 0}, 0.0,
+		OPTIONS_REPETITIONS, 0},
+	{{"--carbon", "c.csv", "--max-advance", "30m,8h", "--forecast-error",
+		 "5%", "t.swf"},
+		2, {"-30m+0", "-8h+0"}, {1800, 28800}, {0, 0}, 0.05,
+		OPTIONS_REPETITIONS, 0},
+	{{"--carbon", "c.csv", "--max-advance", "0,1h", "--max-delay",
+		 "1h,1h", "t.swf"},
+		-1, {NULL}, {0}, {0}, 0.0, 0, 0},
+	{{"--carbon", "c.csv", "--max-advance", "0,1h", "--max-delay",
+		 "1h,2h", "--forecast-error", "0.1", "--repetitions", "3",
+		 "--forecast-seed", "7", "t.swf"},
+		2, {"1h", "-1h+2h"}, {0, 3600}, {3600, 7200}, 0.1, 3, 7},
+};
+
+START_TEST(test_windows)
+{
+	for (size_t i = 0; i < sizeof(window_cases) / sizeof(*window_cases);
+		i++) {
+		const struct window_case *c = &window_cases[i];
+		struct options opt;
+		struct sc_error err;
+		int rc = parse(c->argv, &opt, &err);
+
+		if (c->ndelays == (size_t)-1) {
+			/* --max-delay's own duplicate check comes first */
+			ck_assert_int_eq(rc, -1);
+			options_free(&opt);
+			continue;
+		}
+		ck_assert_msg(rc == 0, "case %zu: %s", i, err.text);
+		ck_assert_int_eq(opt.ndelays, c->ndelays);
+		for (size_t k = 0; k < c->ndelays; k++) {
+			ck_assert_str_eq(opt.delays[k].label, c->labels[k]);
+			ck_assert_int_eq(opt.delays[k].advance, c->advance[k]);
+			ck_assert_int_eq(opt.delays[k].seconds, c->delay[k]);
+		}
+		ck_assert(opt.forecast_error == c->error);
+		ck_assert_int_eq(opt.repetitions, c->repetitions);
+		ck_assert(opt.forecast_seed == c->seed);
+		options_free(&opt);
+	}
+}
+END_TEST
+
 /* The values a successful parse leaves, defaults included. */
 START_TEST(test_argv_values)
 {
@@ -228,7 +313,7 @@ START_TEST(test_argv_values)
 		"ES:256:es.csv#lca", "--site", "NO:128:no.csv", "--max-delay",
 		"0,6h,2x", "--space-wait-weight", "100", "trace.swf.gz"};
 	struct options opt;
-	struct options_error err;
+	struct sc_error err;
 
 	ck_assert_int_eq(parse(args, &opt, &err), 0);
 	ck_assert_str_eq(opt.trace, "trace.swf.gz");
@@ -255,7 +340,8 @@ START_TEST(test_argv_values)
 }
 END_TEST
 
-static const struct options_delay d6h = {21600, 0.0, "6h"};
+static const struct options_delay d6h = {21600, 0.0, "6h", 0};
+static const struct options_delay dwin = {7200, 0.0, "-1h+2h", 3600};
 
 static const struct name_case {
 	const char *path;
@@ -270,6 +356,7 @@ static const struct name_case {
 	{"out/jobs.csv", false, NULL, -1, "out/jobs-f1-easy.csv"},
 	{"jobs", false, &d6h, 0, "jobs-f1-easy-6h"},
 	{"a.d/jobs", false, &d6h, 0, "a.d/jobs-f1-easy-6h"},
+	{"jobs.csv", false, &dwin, 0, "jobs-f1-easy--1h+2h.csv"},
 	{".jobs", false, &d6h, 0, ".jobs-f1-easy-6h"},
 	{"u.tar.svg", false, &d6h, 0, "u.tar-f1-easy-6h.svg"},
 };
@@ -322,7 +409,8 @@ START_TEST(test_plan)
 	for (size_t i = 0; i < sizeof(plan_cases) / sizeof(*plan_cases); i++) {
 		const struct plan_case *c = &plan_cases[i];
 		struct options_delay delays[3] = {
-			{3600, 0.0, "1h"}, {0, 2.0, "2x"}, {60, 0.0, "1m"}};
+			{3600, 0.0, "1h", 0}, {0, 2.0, "2x", 0},
+			{60, 0.0, "1m", 0}};
 		struct options opt = {.npolicies = c->npolicies,
 			.nbackfills = c->nbackfills,
 			.delays = delays,
@@ -446,6 +534,7 @@ static Suite *carbonsim_cli_suite(void)
 	tcase_add_test(tc, test_format_time);
 	tcase_add_test(tc, test_argv);
 	tcase_add_test(tc, test_argv_values);
+	tcase_add_test(tc, test_windows);
 	tcase_add_test(tc, test_output_name);
 	tcase_add_test(tc, test_plan);
 	tcase_add_test(tc, test_outfile);

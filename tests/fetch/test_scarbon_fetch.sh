@@ -6,8 +6,9 @@
 # and one line; the token file rules hold; and carbonsim loads what was
 # written (the project's own intensity(5) reader).
 #
-# Under make check srcdir is set and carbonsim is ../sched/carbonsim. By hand:
-#   srcdir=/path/to/tests CARBONSIM=/path/to/sched/carbonsim \
+# Under make check srcdir is set and carbonsim is
+# ../sched/carbonsim/carbonsim. By hand:
+#   srcdir=/path/to/tests CARBONSIM=/path/to/sched/carbonsim/carbonsim \
 #       bash tests/fetch/test_scarbon_fetch.sh
 # One line per check: "ok - ...", "FAIL - ..." or "SKIP - ..." (a check that
 # could not run, never counted as passed). Exit 0 when nothing failed, 1 when
@@ -22,13 +23,13 @@ now=2024-03-01T10:05:00Z     # the UK API's {from} is then 2024-03-01T10:00Z
 token=test-token-123         # what replay.routes expects in auth-token
 
 # carbonsim: $CARBONSIM, else the build tree's (from abs_top_builddir when
-# set, else ../sched/carbonsim from tests/ as make check runs it), else the
-# checks that need it are skipped.
+# set, else ../sched/carbonsim/carbonsim from tests/ as make check runs
+# it), else the checks that need it are skipped.
 carbonsim=${CARBONSIM:-}
 if [ -z "$carbonsim" ] && [ -n "${abs_top_builddir:-}" ]; then
-	carbonsim=$abs_top_builddir/sched/carbonsim
-elif [ -z "$carbonsim" ] && [ -x ../sched/carbonsim ]; then
-	carbonsim=$(pwd)/../sched/carbonsim
+	carbonsim=$abs_top_builddir/sched/carbonsim/carbonsim
+elif [ -z "$carbonsim" ] && [ -x ../sched/carbonsim/carbonsim ]; then
+	carbonsim=$(pwd)/../sched/carbonsim/carbonsim
 fi
 case $carbonsim in /* | "") ;; *) carbonsim=$(pwd)/$carbonsim ;; esac
 

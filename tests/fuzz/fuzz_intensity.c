@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct intensity_options opts = {.column = INTENSITY_DIRECT};
-	struct intensity_error err;
+	struct sc_error err;
 	struct intensity_series *s;
 	int64_t start, end, t;
 	double sum;

@@ -27,7 +27,7 @@ static void replay(const struct workload *w, enum policy_kind policy,
 		.nsites = 1,
 		.power = {.watts_busy = 100, .watts_idle = 10, .pue = 1.2}};
 	struct sim_result res;
-	struct sim_error err;
+	struct sc_error err;
 
 	if (sim_run(w, &cfg, &res, &err) == 0)
 		sim_result_free(&res);
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct swf_options opt = {0};
 	struct workload w;
-	struct swf_error err;
+	struct sc_error err;
 	int mode;
 
 	/* Every combination of runtime mode and strictness. */

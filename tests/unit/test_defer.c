@@ -19,7 +19,7 @@
 
 static struct intensity_series *hourly(const double *v, size_t n)
 {
-	struct intensity_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct intensity_series *s;
 	int64_t t[24];
 	size_t i;
@@ -193,7 +193,7 @@ END_TEST
  */
 START_TEST(test_decide_fetched_series)
 {
-	struct intensity_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct intensity_series *s;
 	struct defer_decision d;
 	struct defer_request rq = {

@@ -91,7 +91,7 @@ START_TEST(test_load_formats)
 
 	for (i = 0; i < sizeof(load_cases) / sizeof(load_cases[0]); i++) {
 		const struct load_case *c = &load_cases[i];
-		struct intensity_error err;
+		struct sc_error err;
 		struct intensity_series *s;
 		char path[1024];
 
@@ -139,7 +139,7 @@ START_TEST(test_load_gzip)
 	for (i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
 		const struct load_case *c = &load_cases[which[i]];
 		char src[1024], dst[1100], *hash;
-		struct intensity_error err;
+		struct sc_error err;
 		struct intensity_series *s;
 
 		snprintf(src, sizeof(src), "%s%s", FIXTURES, c->file);
@@ -158,7 +158,7 @@ START_TEST(test_load_gzip)
 	/* A gzip stream cut short is an error, not a shorter series. */
 	{
 		char dst[1100];
-		struct intensity_error err;
+		struct sc_error err;
 		FILE *f;
 		long size;
 
@@ -210,7 +210,7 @@ START_TEST(test_load_errors)
 
 	for (i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
 		const struct error_case *c = &error_cases[i];
-		struct intensity_error err;
+		struct sc_error err;
 		char path[1024], want[1200], *hash;
 
 		snprintf(path, sizeof(path), "%s%s", FIXTURES, c->file);
@@ -242,7 +242,7 @@ START_TEST(test_parse_buffer)
 				   "(Life cycle),Carbon intensity gCO2eq/kWh "
 				   "(direct)\n2022-01-01 00:00:00,9.5,1\n";
 	struct intensity_options lca = {.column = INTENSITY_LCA};
-	struct intensity_error err;
+	struct sc_error err;
 	struct intensity_series *s;
 
 	s = intensity_series_parse("buf", csv, sizeof(csv) - 1, NULL, &err);
@@ -295,7 +295,7 @@ START_TEST(test_parse_times)
 
 	for (i = 0; i < sizeof(time_cases) / sizeof(time_cases[0]); i++) {
 		const struct time_case *c = &time_cases[i];
-		struct intensity_error err;
+		struct sc_error err;
 		struct intensity_series *s;
 		char buf[256];
 		int len;
@@ -346,7 +346,7 @@ START_TEST(test_integral_exact)
 {
 	static const int64_t times[] = {0, 10, 20};
 	static const double values[] = {1, 2, 4};
-	struct intensity_error err;
+	struct sc_error err;
 	struct intensity_series *s;
 	size_t i;
 
@@ -392,7 +392,7 @@ START_TEST(test_cyclic)
 {
 	static const int64_t times[] = {0, 10, 20};
 	static const double values[] = {1, 2, 4};
-	struct intensity_error err;
+	struct sc_error err;
 	struct intensity_series *s;
 	size_t i;
 
@@ -424,7 +424,7 @@ START_TEST(test_create)
 	static const double neg_v[] = {1, -2, 3};
 	static const double nan_v[] = {1, NAN, 3};
 	static const int64_t one_t[] = {T2020};
-	struct intensity_error err;
+	struct sc_error err;
 	struct intensity_series *s;
 
 	s = intensity_series_create(gap_t, gap_v, 4, &err);
@@ -467,7 +467,7 @@ START_TEST(test_gap_limit)
 				       "1970-01-01 00:00:01,1\n"
 				       "1970-01-01 00:00:02,1\n"
 				       "1973-03-03 09:46:40,1\n";
-	struct intensity_error err;
+	struct sc_error err;
 
 	errno = 0;
 	ck_assert_ptr_null(intensity_series_create(t, v, 4, &err));
@@ -504,7 +504,7 @@ START_TEST(test_carbon_grams)
 {
 	static const int64_t times[] = {0, 1800};
 	static const double values[] = {100, 300};
-	struct intensity_error err;
+	struct sc_error err;
 	struct intensity_series *s;
 	size_t i;
 

@@ -1108,7 +1108,7 @@ static struct carbon_conf *month_conf(void)
 				   "DefaultRegion=month\n"
 				   "NodeName=cn[1-2] CPUs=64\n";
 	struct sc_error err = {{0}};
-	struct intensity_error ierr = {{0}};
+	struct sc_error ierr = {{0}};
 	struct carbon_conf *c =
 		carbon_conf_parse("m.conf", text, strlen(text), NULL, &err);
 	static int64_t times[1440];

@@ -14,7 +14,7 @@
 static struct intensity_series *make(
 	const int64_t *t, const double *v, size_t n)
 {
-	struct intensity_error err;
+	struct sc_error err;
 	struct intensity_series *s = intensity_series_create(t, v, n, &err);
 
 	ck_assert_msg(s != NULL, "%s", err.text);

@@ -242,7 +242,7 @@ START_TEST(test_schedules)
 			.power = {100.0, 10.0, 1.0}};
 		struct workload w;
 		struct sim_result res;
-		struct sim_error err;
+		struct sc_error err;
 
 		make_workload(&w, c->jobs, c->njobs, c->procs);
 		ck_assert_msg(sim_run(&w, &cfg, &res, &err) == 0, "%s: %s",
@@ -284,7 +284,7 @@ START_TEST(test_deterministic)
 		.power = {100.0, 10.0, 1.0}};
 	struct workload w;
 	struct sim_result a, b;
-	struct sim_error err;
+	struct sc_error err;
 
 	size_t last[2] = {0, 0};
 
@@ -330,7 +330,7 @@ START_TEST(test_metrics)
 	bool include[] = {false, true, true, false, false};
 	struct workload w;
 	struct sim_result res;
-	struct sim_error err;
+	struct sc_error err;
 	struct metrics m;
 	size_t i;
 
@@ -392,7 +392,7 @@ START_TEST(test_windows)
 	static const int64_t starts[] = {0, 50, 100, 150, 150, 200, 250, 380};
 	struct metrics_windows mw;
 	struct workload w;
-	struct sim_error err;
+	struct sc_error err;
 	size_t i, k, n = 0;
 
 	make_workload(&w, windowed, N(windowed), 1);
@@ -425,7 +425,7 @@ END_TEST
 static struct intensity_series *series(
 	const int64_t *t, const double *v, size_t n)
 {
-	struct intensity_error err;
+	struct sc_error err;
 	struct intensity_series *s = intensity_series_create(t, v, n, &err);
 
 	ck_assert_msg(s != NULL, "%s", err.text);
@@ -488,7 +488,7 @@ START_TEST(test_time_shift)
 				.max_delay_factor = c->factor,
 				.forecast = FORECAST_ORACLE}};
 		struct sim_result res;
-		struct sim_error err;
+		struct sc_error err;
 		double job_j = 100.0 * H * c->pue;
 
 		ck_assert_msg(
@@ -532,7 +532,7 @@ START_TEST(test_time_shift_easy)
 		.shift = {.enabled = 1, .max_delay = 2 * H}};
 	struct workload w;
 	struct sim_result res;
-	struct sim_error err;
+	struct sc_error err;
 
 	make_workload(&w, two, 2, 2);
 	ck_assert_int_eq(sim_run(&w, &cfg, &res, &err), 0);
@@ -589,7 +589,7 @@ START_TEST(test_space_shift)
 			.carbon_epoch = T0,
 			.space = {.wait_weight = c->weight, .max_wait = 1500}};
 		struct sim_result res;
-		struct sim_error err;
+		struct sc_error err;
 
 		ck_assert_msg(
 			sim_run(&w, &cfg, &res, &err) == 0, "%s", err.text);
@@ -622,7 +622,7 @@ START_TEST(test_errors)
 		.sites = &site, .nsites = 1, .power = {100.0, 10.0, 1.0}};
 	struct workload w;
 	struct sim_result res;
-	struct sim_error err;
+	struct sc_error err;
 
 	make_workload(&w, wide, 1, 16);
 	ck_assert_int_eq(sim_run(&w, &cfg, &res, &err), -1);

@@ -3,6 +3,7 @@
  * fall-backs, capping, malformed lines (file:line errors), lenient counts.
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,7 @@ START_TEST(test_fields)
 		const struct load_case *c = &load_cases[i];
 		struct swf_options opt = {.runtime_mode = c->mode};
 		struct workload w;
-		struct swf_error err;
+		struct sc_error err;
 		char path[512];
 
 		snprintf(path, sizeof(path), "%s%s", SWF_DIR, c->file);
@@ -114,6 +115,82 @@ static const struct size_case {
 		0, 8, 2},
 };
 
+/*
+ * The reader's own number parser against llround(strtod()), which it
+ * replaces for the plain forms: the job number (field 1) of a line holding
+ * the token, for hand-picked forms and 20,000 random ones (signs, leading
+ * zeros, up to 17 digits, a point anywhere, exponents, junk).
+ */
+static const char *const number_forms[] = {
+	"0", "-0", "+0", "7", "+7", "-7", "007", "9.6", "9.5", "-9.5", "2.5",
+	"-0.5", "0.5", "0.49", ".5", "5.", "-.5", "1e3", "1E3", "0x1A", "1.5e2",
+	"123456789012345", "1234567890123456", "999999999999999",
+	"12345678.9012345", "0.000000000000005", "1.999999999999999",
+	"9007199254740992", "9007199254740993", "1e16", "inf", "nan", "-",
+	"+", ".", "1.2.3", "1-2", "--1", "1x", "12345678", "123456789",
+};
+
+/* The job number read from token; *ok 0 when the line is refused. */
+static int64_t read_id(const char *token, int *ok)
+{
+	char line[160];
+	struct swf_options opt = {.procs = 4};
+	struct workload w;
+	struct sc_error err;
+	int64_t id = 0;
+
+	snprintf(line, sizeof(line),
+		"%s 0 -1 10 1 -1 -1 1 10 -1 1 1 -1 -1 -1 -1 -1 -1\n", token);
+	*ok = swf_parse_buffer("t", line, strlen(line), &opt, &w, &err) == 0;
+	if (*ok)
+		id = w.jobs[0].id;
+	workload_free(&w);
+	return id;
+}
+
+/* What the reader must make of token: llround(strtod()), or refuse. */
+static int64_t expect_id(const char *token, int *ok)
+{
+	char *end;
+	double d = strtod(token, &end);
+
+	*ok = end != token && *end == '\0' && isfinite(d) &&
+	      fabs(d) <= 9007199254740992.0;
+	return *ok ? (int64_t)llround(d) : 0;
+}
+
+START_TEST(test_number_forms)
+{
+	static const char alphabet[] = "0123456789000.-+e";
+	unsigned seed = 12345;
+	char token[32];
+
+	for (size_t i = 0; i < 20000 + sizeof(number_forms) /
+					     sizeof(*number_forms);
+		i++) {
+		int ok, want_ok;
+		int64_t got, want;
+
+		if (i < sizeof(number_forms) / sizeof(*number_forms)) {
+			snprintf(token, sizeof(token), "%s", number_forms[i]);
+		} else {
+			size_t len = 1 + rand_r(&seed) % 18;
+
+			for (size_t k = 0; k < len; k++)
+				token[k] = alphabet[rand_r(&seed) %
+						    (sizeof(alphabet) - 1)];
+			token[len] = '\0';
+		}
+		got = read_id(token, &ok);
+		want = expect_id(token, &want_ok);
+		ck_assert_msg(ok == want_ok && got == want,
+			"'%s': read %lld (%s), strtod %lld (%s)", token,
+			(long long)got, ok ? "accepted" : "refused",
+			(long long)want, want_ok ? "accepted" : "refused");
+	}
+}
+END_TEST
+
 START_TEST(test_machine_size)
 {
 	size_t i;
@@ -122,7 +199,7 @@ START_TEST(test_machine_size)
 		const struct size_case *c = &size_cases[i];
 		struct swf_options opt = {.procs = c->procs_opt};
 		struct workload w;
-		struct swf_error err;
+		struct sc_error err;
 		int rc = swf_parse_buffer(
 			"mem", c->text, strlen(c->text), &opt, &w, &err);
 
@@ -144,7 +221,7 @@ START_TEST(test_machine_size)
 	{
 		struct swf_options opt = {0};
 		struct workload w;
-		struct swf_error err;
+		struct sc_error err;
 		const char *t = size_cases[5].text;
 
 		ck_assert_int_eq(
@@ -185,7 +262,7 @@ START_TEST(test_malformed_buffers)
 		const struct bad_case *c = &bad_cases[i];
 		struct swf_options opt = {.procs = 4};
 		struct workload w;
-		struct swf_error err;
+		struct sc_error err;
 
 		ck_assert_int_eq(swf_parse_buffer("t.swf", c->text,
 					 strlen(c->text), &opt, &w, &err),
@@ -193,7 +270,6 @@ START_TEST(test_malformed_buffers)
 		snprintf(want, sizeof(want), "t.swf:%ld: %s", c->line,
 			c->problem);
 		ck_assert_str_eq(err.text, want);
-		ck_assert_int_eq(err.line, c->line);
 		ck_assert_ptr_null(w.jobs);
 		opt.lenient = true;
 		ck_assert_int_eq(swf_parse_buffer("t.swf", c->text,
@@ -211,7 +287,7 @@ START_TEST(test_malformed_file)
 {
 	struct swf_options opt = {0};
 	struct workload w;
-	struct swf_error err;
+	struct sc_error err;
 	static const int64_t ids[] = {1, 3, 5};
 	size_t k;
 
@@ -236,7 +312,7 @@ START_TEST(test_no_size_file)
 {
 	struct swf_options opt = {0};
 	struct workload w;
-	struct swf_error err;
+	struct sc_error err;
 
 	ck_assert_int_eq(
 		swf_load(SWF_DIR "test_swf-nosize.swf", &opt, &w, &err), -1);
@@ -255,7 +331,7 @@ START_TEST(test_missing_file)
 {
 	struct swf_options opt = {.procs = 4};
 	struct workload w;
-	struct swf_error err;
+	struct sc_error err;
 
 	ck_assert_int_eq(swf_load(SWF_DIR "no-such.swf", &opt, &w, &err), -1);
 	ck_assert_str_eq(err.text,
@@ -272,7 +348,7 @@ START_TEST(test_odd_bytes)
 		"2 0 0 1\0 1 -1 -1 -1 -1 -1 1 1 -1 -1 1 -1 -1 -1\n";
 	struct swf_options opt = {.procs = 4, .lenient = true};
 	struct workload w;
-	struct swf_error err;
+	struct sc_error err;
 
 	ck_assert_int_eq(
 		swf_parse_buffer("nul", nul, sizeof(nul) - 1, &opt, &w, &err),
@@ -293,6 +369,7 @@ static Suite *swf_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_fields);
+	tcase_add_test(tc, test_number_forms);
 	tcase_add_test(tc, test_machine_size);
 	tcase_add_test(tc, test_malformed_buffers);
 	tcase_add_test(tc, test_malformed_file);

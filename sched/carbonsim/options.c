@@ -35,6 +35,12 @@ enum {
 	OPT_JOBS_CSV,
 	OPT_PLOT_UTILIZATION,
 	OPT_PLOT_TRADEOFF,
+	OPT_GRID,
+	OPT_PLOT_GRID,
+	OPT_MAX_ADVANCE,
+	OPT_FORECAST_ERROR,
+	OPT_FORECAST_SEED,
+	OPT_REPETITIONS,
 };
 
 static const struct option long_options[] = {
@@ -58,22 +64,26 @@ static const struct option long_options[] = {
 	{"jobs-csv", required_argument, NULL, OPT_JOBS_CSV},
 	{"plot-utilization", required_argument, NULL, OPT_PLOT_UTILIZATION},
 	{"plot-tradeoff", required_argument, NULL, OPT_PLOT_TRADEOFF},
+	{"grid", no_argument, NULL, OPT_GRID},
+	{"plot-grid", required_argument, NULL, OPT_PLOT_GRID},
+	{"max-advance", required_argument, NULL, OPT_MAX_ADVANCE},
+	{"forecast-error", required_argument, NULL, OPT_FORECAST_ERROR},
+	{"forecast-seed", required_argument, NULL, OPT_FORECAST_SEED},
+	{"repetitions", required_argument, NULL, OPT_REPETITIONS},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
-/* Keep the first error: a later one never hides the root cause. */
+/* Keep the first error (sc_errprintf); errno EINVAL. -1. */
 __attribute__((format(printf, 2, 3))) static int fail(
-	struct options_error *err, const char *fmt, ...)
+	struct sc_error *err, const char *fmt, ...)
 {
-	if (err->text[0] == '\0') {
-		va_list ap;
+	va_list ap;
 
-		va_start(ap, fmt);
-		vsnprintf(err->text, sizeof(err->text), fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	sc_verrprintf(err, fmt, ap);
+	va_end(ap);
 	errno = EINVAL;
 	return -1;
 }
@@ -138,10 +148,10 @@ int options_parse_delay(const char *text, struct options_delay *delay)
 	size_t len = strlen(text);
 	struct options_delay d = {0};
 
-	if (len == 0 || len >= sizeof(d.label))
+	if (len == 0 || len >= OPTIONS_VALUE_MAX)
 		goto error;
 	if (text[len - 1] == 'x' || text[len - 1] == 'X') {
-		char num[sizeof(d.label)];
+		char num[OPTIONS_VALUE_MAX];
 
 		memcpy(num, text, len - 1);
 		num[len - 1] = '\0';
@@ -243,8 +253,8 @@ void options_format_time(int64_t unix_time, char *buf, size_t len)
 
 /* Split a comma-separated list in place; calls item() on each element. */
 static int parse_list(const char *opt_name, const char *arg,
-	int (*item)(struct options *, const char *, struct options_error *),
-	struct options *opt, struct options_error *err)
+	int (*item)(struct options *, const char *, struct sc_error *),
+	struct options *opt, struct sc_error *err)
 {
 	char *copy = strdup(arg), *save = NULL, *tok;
 	int rc = 0;
@@ -261,24 +271,25 @@ static int parse_list(const char *opt_name, const char *arg,
 }
 
 static int add_policy(
-	struct options *opt, const char *name, struct options_error *err)
+	struct options *opt, const char *name, struct sc_error *err)
 {
+	struct sc_error why = {{0}};
 	enum policy_kind k;
 
-	if (policy_parse(name, &k) < 0)
-		return fail(err,
-			"--policy: unknown policy '%s' (fcfs, spf, "
-			"saf, wfp3, unicef, f1, f2, f3, f4)",
-			name);
+	if (policy_load(name, &k, &why) < 0)
+		return fail(err, "--policy: %s", why.text);
 	for (size_t i = 0; i < opt->npolicies; i++)
 		if (opt->policies[i] == k)
 			return fail(err, "--policy: '%s' given twice", name);
+	if (opt->npolicies == OPTIONS_MAX_POLICIES)
+		return fail(err, "--policy: more than %d policies",
+			OPTIONS_MAX_POLICIES);
 	opt->policies[opt->npolicies++] = k;
 	return 0;
 }
 
 static int add_backfill(
-	struct options *opt, const char *name, struct options_error *err)
+	struct options *opt, const char *name, struct sc_error *err)
 {
 	enum backfill_kind k;
 
@@ -295,7 +306,7 @@ static int add_backfill(
 }
 
 static int add_delay(
-	struct options *opt, const char *text, struct options_error *err)
+	struct options *opt, const char *text, struct sc_error *err)
 {
 	struct options_delay d, *grown;
 
@@ -317,7 +328,7 @@ static int add_delay(
 }
 
 static int add_site(
-	struct options *opt, const char *arg, struct options_error *err)
+	struct options *opt, const char *arg, struct sc_error *err)
 {
 	struct options_site s = {0}, *grown;
 	char *colon1, *colon2, *end;
@@ -373,11 +384,78 @@ error:
 }
 
 static int parse_watts(const char *name, const char *arg, double *value,
-	double min, struct options_error *err)
+	double min, struct sc_error *err)
 {
 	if (parse_double(arg, value) < 0 || *value < min)
 		return fail(
 			err, "%s: '%s' must be a number >= %g", name, arg, min);
+	return 0;
+}
+
+/* One --max-advance value: a duration. */
+static int add_advance(
+	struct options *opt, const char *text, struct sc_error *err)
+{
+	int64_t v, *grown;
+	char(*labels)[16];
+
+	if (strlen(text) >= sizeof(opt->advance_labels[0]) ||
+		options_parse_duration(text, &v) < 0)
+		return fail(err,
+			"--max-advance: '%s' is not a duration (3600, 30m, "
+			"6h, 1d)",
+			text);
+	grown = realloc(opt->advances, (opt->nadvances + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return fail(err, "--max-advance: out of memory");
+	opt->advances = grown;
+	labels = realloc(opt->advance_labels,
+		(opt->nadvances + 1) * sizeof(*labels));
+	if (labels == NULL)
+		return fail(err, "--max-advance: out of memory");
+	opt->advance_labels = labels;
+	snprintf(labels[opt->nadvances], sizeof(labels[0]), "%s", text);
+	opt->advances[opt->nadvances++] = v;
+	return 0;
+}
+
+/*
+ * A forecast error: a fraction of the series' mean ("0.05") or a
+ * percentage ("5%"), in [0, 10]. 0 or -1.
+ */
+static int parse_error(const char *text, double *value)
+{
+	char num[OPTIONS_VALUE_MAX];
+	size_t len = strlen(text);
+	double scale = 1.0;
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, text, len + 1);
+	if (num[len - 1] == '%') {
+		num[len - 1] = '\0';
+		scale = 0.01;
+	}
+	if (strspn(num, "0123456789.") != strlen(num) ||
+		parse_double(num, value) < 0)
+		return -1;
+	*value *= scale;
+	return *value >= 0.0 && *value <= 10.0 ? 0 : -1;
+}
+
+/* A non-negative integer no larger than max. 0 or -1. */
+static int parse_count(const char *text, uint64_t max, uint64_t *value)
+{
+	char *end;
+	unsigned long long v;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (*end != '\0' || errno != 0 || v > max)
+		return -1;
+	*value = v;
 	return 0;
 }
 
@@ -391,10 +469,11 @@ static void set_defaults(struct options *opt)
 	opt->power.watts_idle = OPTIONS_WATTS_IDLE;
 	opt->power.pue = OPTIONS_PUE;
 	opt->forecast = FORECAST_ORACLE;
+	opt->repetitions = OPTIONS_REPETITIONS;
 }
 
 static int parse_one(
-	struct options *opt, int c, const char *arg, struct options_error *err)
+	struct options *opt, int c, const char *arg, struct sc_error *err)
 {
 	char *end;
 	long v;
@@ -475,6 +554,35 @@ static int parse_one(
 				"persistence",
 				arg);
 		return 0;
+	case OPT_MAX_ADVANCE:
+		return parse_list("--max-advance", arg, add_advance, opt, err);
+	case OPT_FORECAST_ERROR:
+		if (parse_error(arg, &opt->forecast_error) < 0)
+			return fail(err,
+				"--forecast-error: '%s' is not a fraction "
+				"of the mean in [0, 10] (0.05, 5%%)",
+				arg);
+		return 0;
+	case OPT_FORECAST_SEED:
+		if (parse_count(arg, UINT64_MAX, &opt->forecast_seed) < 0)
+			return fail(err,
+				"--forecast-seed: '%s' is not a "
+				"non-negative integer",
+				arg);
+		return 0;
+	case OPT_REPETITIONS: {
+		uint64_t reps;
+
+		if (parse_count(arg, OPTIONS_REPETITIONS_MAX, &reps) < 0 ||
+			reps == 0)
+			return fail(err,
+				"--repetitions: '%s' is not an integer in "
+				"[1, %d]",
+				arg, OPTIONS_REPETITIONS_MAX);
+		opt->repetitions = (size_t)reps;
+		opt->repetitions_set = true;
+		return 0;
+	}
 	case OPT_JSON:
 		opt->json = arg;
 		return 0;
@@ -487,14 +595,69 @@ static int parse_one(
 	case OPT_PLOT_TRADEOFF:
 		opt->plot_tradeoff = arg;
 		return 0;
+	case OPT_GRID:
+		opt->grid = true;
+		return 0;
+	case OPT_PLOT_GRID:
+		opt->plot_grid = arg;
+		return 0;
 	default:
 		return fail(err, "unknown option (try --help)");
 	}
 }
 
 /* Checks across options, once all are read. */
-static int check(struct options *opt, struct options_error *err)
+/*
+ * Pair --max-advance with --max-delay: one advance for every delay, one
+ * each, or, without --max-delay, a run per advance with no delay after.
+ */
+static int pair_advances(struct options *opt, struct sc_error *err)
 {
+	size_t n = opt->nadvances;
+
+	if (n == 0)
+		return 0;
+	if (opt->ndelays == 0) {
+		opt->delays = calloc(n, sizeof(*opt->delays));
+		if (opt->delays == NULL)
+			return fail(err, "--max-advance: out of memory");
+		for (size_t i = 0; i < n; i++)
+			snprintf(opt->delays[i].label,
+				sizeof(opt->delays[i].label), "0");
+		opt->ndelays = n;
+	} else if (n != 1 && n != opt->ndelays) {
+		return fail(err,
+			"--max-advance: %zu values for %zu --max-delay "
+			"values (give one, or one per --max-delay value)",
+			n, opt->ndelays);
+	}
+	for (size_t i = 0; i < opt->ndelays; i++) {
+		struct options_delay *d = &opt->delays[i];
+		size_t k = n == 1 ? 0 : i;
+		char label[sizeof(d->label)];
+
+		if (opt->advances[k] == 0)
+			continue;
+		d->advance = opt->advances[k];
+		snprintf(label, sizeof(label), "-%.15s+%.23s",
+			opt->advance_labels[k], d->label);
+		memcpy(d->label, label, sizeof(label));
+	}
+	for (size_t i = 0; i < opt->ndelays; i++)
+		for (size_t j = 0; j < i; j++)
+			if (opt->delays[i].seconds == opt->delays[j].seconds &&
+				opt->delays[i].factor == opt->delays[j].factor &&
+				opt->delays[i].advance == opt->delays[j].advance)
+				return fail(err, "--max-advance: window '%s' "
+						 "given twice",
+					opt->delays[i].label);
+	return 0;
+}
+
+static int check(struct options *opt, struct sc_error *err)
+{
+	bool series = opt->carbon != NULL || opt->nsites > 0;
+
 	if (opt->npolicies == 0)
 		opt->policies[opt->npolicies++] = POLICY_FCFS;
 	if (opt->nbackfills == 0)
@@ -502,9 +665,20 @@ static int check(struct options *opt, struct options_error *err)
 	if (opt->carbon != NULL && opt->nsites > 0)
 		return fail(err, "--carbon and --site exclude each other "
 				 "(use --site for every site)");
-	if (opt->ndelays > 0 && opt->carbon == NULL && opt->nsites == 0)
+	if (opt->ndelays > 0 && !series)
 		return fail(err, "--max-delay needs a carbon intensity series "
 				 "(--carbon or --site)");
+	if (opt->nadvances > 0 && !series)
+		return fail(err, "--max-advance needs a carbon intensity series "
+				 "(--carbon or --site)");
+	if (pair_advances(opt, err) < 0)
+		return -1;
+	if (opt->forecast_error > 0.0 && opt->ndelays == 0 && opt->nsites < 2)
+		return fail(err, "--forecast-error needs time or space "
+				 "shifting (--max-delay, --max-advance or "
+				 "several --site)");
+	if (opt->repetitions_set && !(opt->forecast_error > 0.0))
+		return fail(err, "--repetitions needs --forecast-error");
 	if (opt->power.watts_idle > opt->power.watts_busy)
 		return fail(err, "--watts-idle (%g) is above --watts-busy (%g)",
 			opt->power.watts_idle, opt->power.watts_busy);
@@ -515,12 +689,12 @@ static int check(struct options *opt, struct options_error *err)
 }
 
 int options_parse(
-	int argc, char **argv, struct options *opt, struct options_error *err)
+	int argc, char **argv, struct options *opt, struct sc_error *err)
 {
 	int c;
 
 	set_defaults(opt);
-	err->text[0] = '\0';
+	sc_error_clear(err);
 	opterr = 0;
 	optind = 0; /* glibc: a full reset, so parsing can repeat */
 	while ((c = getopt_long(argc, argv, ":hV", long_options, NULL)) != -1) {
@@ -555,8 +729,13 @@ void options_free(struct options *opt)
 		free(opt->sites[i].name);
 	free(opt->sites);
 	free(opt->delays);
+	free(opt->advances);
+	free(opt->advance_labels);
 	opt->sites = NULL;
 	opt->delays = NULL;
+	opt->advances = NULL;
+	opt->advance_labels = NULL;
 	opt->nsites = 0;
 	opt->ndelays = 0;
+	opt->nadvances = 0;
 }

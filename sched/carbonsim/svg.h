@@ -2,8 +2,8 @@
  * svg.h: carbonsim's figures as hand-written SVG: utilization and carbon
  * intensity over time, and carbon versus AVEbsld across max-delay values.
  */
-#ifndef SCHED_SVG_H
-#define SCHED_SVG_H
+#ifndef CARBONSIM_SVG_H
+#define CARBONSIM_SVG_H
 
 #include <stdio.h>
 
@@ -22,5 +22,15 @@ int svg_plot_utilization(FILE *fp, const struct report *rep, size_t run);
  * delay. Returns 0, or -1 if the stream failed.
  */
 int svg_plot_tradeoff(FILE *fp, const struct report *rep);
+
+/*
+ * The multi-criteria grid: one group of bars per criterion (AVEbsld, kg
+ * CO2e, 99th-percentile wait, the worst size class's bsld, 1 - Jain's
+ * index, learning CPU time), one bar per run, each criterion divided by
+ * its largest value (lower is better); the values are printed on the
+ * bars. A criterion no run has (no carbon, no users) is left out.
+ * Returns 0, or -1 if the stream failed.
+ */
+int svg_plot_grid(FILE *fp, const struct report *rep);
 
 #endif

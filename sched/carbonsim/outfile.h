@@ -2,8 +2,8 @@
  * outfile.h: output files that appear whole or not at all: written to a
  * temporary file beside the target, renamed into place on commit.
  */
-#ifndef SCHED_OUTFILE_H
-#define SCHED_OUTFILE_H
+#ifndef CARBONSIM_OUTFILE_H
+#define CARBONSIM_OUTFILE_H
 
 #include <stdio.h>
 

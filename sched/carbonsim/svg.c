@@ -526,3 +526,116 @@ int svg_plot_tradeoff(FILE *fp, const struct report *rep)
 	fprintf(fp, "</svg>\n");
 	return ferror(fp) ? -1 : 0;
 }
+
+/* ---- the multi-criteria grid ---- */
+
+#define GRID_CRITERIA 6
+
+static const char *const grid_names[GRID_CRITERIA] = {
+	"AVEbsld", "kg CO2e", "p99 wait h", "worst class bsld", "1 - Jain",
+	"learning CPU s",
+};
+
+/* Criterion c of run, NAN when the run has no value for it. */
+static double grid_value(const struct report *rep, size_t i, int c)
+{
+	const struct report_run *run = &rep->runs[i];
+	struct report_learn_cost lc;
+	double worst = 0.0;
+
+	switch (c) {
+	case 0:
+		return rep->opt->windows ? run->window_mean_bsld
+					 : run->m.ave_bsld;
+	case 1:
+		return rep->carbon ? run->m.co2e_g / 1000.0 : NAN;
+	case 2:
+		return run->fair.p99_wait / 3600.0;
+	case 3:
+		for (int k = 0; k < FAIRNESS_NCLASSES; k++)
+			if (run->fair.cls[k].njobs &&
+				run->fair.cls[k].mean_bsld > worst)
+				worst = run->fair.cls[k].mean_bsld;
+		return worst;
+	case 4:
+		return isfinite(run->fair.jain) ? 1.0 - run->fair.jain : NAN;
+	default:
+		report_learn_cost(rep, run->policy, &lc);
+		return lc.learned ? lc.cpu_s : 0.0; /* built-in: nothing */
+	}
+}
+
+int svg_plot_grid(FILE *fp, const struct report *rep)
+{
+	double max[GRID_CRITERIA] = {0}, x0 = LEFT, y0 = TOP + 20;
+	double plot_h = HEIGHT - TOP - BOTTOM - 20, gw, bw;
+	int shown[GRID_CRITERIA] = {0}, ns = 0;
+	size_t n = rep->nruns;
+
+	for (int c = 0; c < GRID_CRITERIA; c++) {
+		bool any = false;
+
+		for (size_t i = 0; i < n; i++) {
+			double v = grid_value(rep, i, c);
+
+			if (isfinite(v)) {
+				any = any || v > 0 || c != 5;
+				if (v > max[c])
+					max[c] = v;
+			}
+		}
+		if (any)
+			shown[ns++] = c;
+	}
+	gw = ns ? (WIDTH - LEFT - RIGHT) / ns : 1;
+	bw = n ? 0.8 * gw / (double)n : 1;
+	svg_open(fp, HEIGHT + 20.0 * (double)((n + 2) / 3),
+		"Policies side by side (each criterion over its worst; lower is "
+		"better)");
+	fprintf(fp,
+		"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+		"stroke=\"black\"/>\n",
+		x0, y0 + plot_h, WIDTH - RIGHT, y0 + plot_h);
+	for (int s = 0; s < ns; s++) {
+		int c = shown[s];
+		double gx = x0 + gw * s + 0.1 * gw;
+
+		for (size_t i = 0; i < n; i++) {
+			double v = grid_value(rep, i, c);
+			double h = isfinite(v) && max[c] > 0
+					   ? plot_h * v / max[c]
+					   : 0.0;
+			const char *col = palette[i % NPALETTE];
+
+			fprintf(fp,
+				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+				"height=\"%.1f\" fill=\"%s\"/>\n",
+				gx + bw * (double)i, y0 + plot_h - h,
+				bw * 0.9, h, col);
+			fprintf(fp,
+				"<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" "
+				"text-anchor=\"middle\" " FONT ">%.3g</text>\n",
+				gx + bw * ((double)i + 0.45),
+				y0 + plot_h - h - 3, isfinite(v) ? v : 0.0);
+		}
+		fprintf(fp,
+			"<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+			"text-anchor=\"middle\" " FONT ">%s</text>\n",
+			x0 + gw * (s + 0.5), y0 + plot_h + 18, grid_names[c]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char label[128];
+
+		snprintf(label, sizeof(label), "%s/%s%s%s",
+			policy_name(rep->runs[i].policy),
+			backfill_name(rep->runs[i].backfill),
+			rep->runs[i].delay ? " " : "",
+			rep->runs[i].delay ? report_run_delay(&rep->runs[i])
+					   : "");
+		legend_entry(fp, LEFT + 230.0 * (double)(i % 3),
+			HEIGHT + 10 + 20.0 * (double)(i / 3),
+			palette[i % NPALETTE], true, label);
+	}
+	fprintf(fp, "</svg>\n");
+	return ferror(fp) ? -1 : 0;
+}

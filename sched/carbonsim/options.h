@@ -2,14 +2,15 @@
  * options.h: carbonsim's command line, parsed into plain values, and the
  * value syntaxes it accepts (durations, delay factors, ISO 8601 times).
  */
-#ifndef SCHED_OPTIONS_H
-#define SCHED_OPTIONS_H
+#ifndef CARBONSIM_OPTIONS_H
+#define CARBONSIM_OPTIONS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "policy.h"
+#include "sc_error.h"
 #include "shift.h"
 #include "sim.h"
 #include "swf.h"
@@ -21,21 +22,24 @@
 /* Documented defaults of space shifting. */
 #define OPTIONS_SPACE_WAIT_WEIGHT 0.0 /* g CO2e per hour of wait */
 #define OPTIONS_SPACE_MAX_WAIT 3600   /* s */
-
-/* First error of a parse: the option and the problem. */
-struct options_error {
-	char text[256];
-};
+/* Longest value text of --max-delay and --forecast-error. */
+#define OPTIONS_VALUE_MAX 24
+/* Repetitions of a run with forecast errors (Wiesner et al. use 10). */
+#define OPTIONS_REPETITIONS 10
+#define OPTIONS_REPETITIONS_MAX 10000
 
 /*
  * One --max-delay value: an absolute delay in seconds (factor == 0), or a
  * factor of the job's requested time (factor > 0, written "2x"). label is
- * the value as the user wrote it, normalised ("6h", "2x", "0").
+ * the value as the user wrote it, normalised ("6h", "2x", "0"). With
+ * --max-advance, advance is how long before its submit time the job's
+ * window opens, and label reads "-ADVANCE+DELAY" ("-2h+2h").
  */
 struct options_delay {
 	int64_t seconds;
 	double factor;
-	char label[24];
+	char label[48];
+	int64_t advance;
 };
 
 /* One --site NAME:PROCS:SERIES. Strings point into a copy owned here. */
@@ -45,10 +49,13 @@ struct options_site {
 	char *series;
 };
 
+/* Policies one invocation compares: the built-in ones and learned files. */
+#define OPTIONS_MAX_POLICIES (POLICY_COUNT + 32)
+
 struct options {
 	const char *trace;	/* positional: SWF, plain or gzip */
 	struct swf_options swf; /* --procs, --runtime, --lenient */
-	enum policy_kind policies[POLICY_COUNT];
+	enum policy_kind policies[OPTIONS_MAX_POLICIES];
 	size_t npolicies; /* default: fcfs */
 	enum backfill_kind backfills[3];
 	size_t nbackfills;	    /* default: none */
@@ -63,11 +70,20 @@ struct options {
 	struct power_model power;
 	struct options_delay *delays; /* --max-delay list, or NULL */
 	size_t ndelays;
+	int64_t *advances; /* --max-advance list, paired into delays */
+	char (*advance_labels)[16];
+	size_t nadvances;
 	enum forecast_kind forecast;
+	double forecast_error;	 /* --forecast-error: a fraction, 0: none */
+	uint64_t forecast_seed;	 /* --forecast-seed: the first repetition's */
+	size_t repetitions;	 /* --repetitions */
+	bool repetitions_set;
 	const char *json; /* output paths, NULL if not asked */
 	const char *jobs_csv;
 	const char *plot_utilization;
 	const char *plot_tradeoff;
+	bool grid;		/* --grid: the multi-criteria table */
+	const char *plot_grid;	/* --plot-grid FILE */
 	bool help;
 	bool version;
 };
@@ -79,7 +95,7 @@ struct options {
  * the rest of the command line is not checked.
  */
 int options_parse(
-	int argc, char **argv, struct options *opt, struct options_error *err);
+	int argc, char **argv, struct options *opt, struct sc_error *err);
 
 /* Release what options_parse allocated; accepts a zeroed struct. */
 void options_free(struct options *opt);

@@ -3,8 +3,8 @@
  * backfill x shifting, each shifted run paired with a carbon-unaware
  * baseline), the mapping of trace time onto the grid's clock, one replay.
  */
-#ifndef SCHED_EXPERIMENT_H
-#define SCHED_EXPERIMENT_H
+#ifndef CARBONSIM_EXPERIMENT_H
+#define CARBONSIM_EXPERIMENT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +59,6 @@ int64_t experiment_epoch(const struct experiment *x, const char **source);
  * memory"); run->res is then released by experiment_free.
  */
 int experiment_run(const struct experiment *x, struct report_run *run,
-	struct sim_error *err);
+	struct sc_error *err);
 
 #endif

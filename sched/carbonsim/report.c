@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "fairness.h"
+#include "intensity.h"
 #include "metrics.h"
 #include "report.h"
 
@@ -64,7 +66,7 @@ char *report_output_name(const struct report *rep, size_t i, const char *path)
 }
 
 /* Text cells, measured before printing so columns line up. */
-#define TABLE_COLS 16
+#define TABLE_COLS 18
 #define CELL_LEN 24
 
 struct table {
@@ -176,7 +178,59 @@ static const char *const run_headers[] = {
 	"saved %",
 	"+wait s",
 	"+AVEbsld",
+	"sd kg",
+	"sd saved %",
 };
+
+/*
+ * The spread of a run replayed with forecast errors: the standard
+ * deviation (n - 1) of its repetitions' kg CO2e and of their saving in %
+ * of its baseline's carbon; their means, minima and maxima. False for a
+ * single replay.
+ */
+struct spread {
+	double kg_mean, kg_sd, kg_min, kg_max;
+	double pct_mean, pct_sd;
+};
+
+static bool run_spread(
+	const struct report *rep, const struct report_run *run, struct spread *sp)
+{
+	double base = 0.0, s1 = 0.0, s2 = 0.0, p1 = 0.0, p2 = 0.0;
+	size_t n = run->nreps;
+
+	if (n == 0 || run->rep_co2e_g == NULL)
+		return false;
+	if (run->baseline_run >= 0)
+		base = rep->runs[run->baseline_run].m.co2e_g;
+	sp->kg_min = sp->kg_max = run->rep_co2e_g[0] / 1000.0;
+	for (size_t r = 0; r < n; r++) {
+		double kg = run->rep_co2e_g[r] / 1000.0;
+		double pct = base > 0.0 ? 100.0 * (base - run->rep_co2e_g[r]) /
+						  base
+					: 0.0;
+
+		s1 += kg;
+		s2 += kg * kg;
+		p1 += pct;
+		p2 += pct * pct;
+		if (kg < sp->kg_min)
+			sp->kg_min = kg;
+		if (kg > sp->kg_max)
+			sp->kg_max = kg;
+	}
+	sp->kg_mean = s1 / (double)n;
+	sp->pct_mean = p1 / (double)n;
+	sp->kg_sd = sp->pct_sd = 0.0;
+	if (n > 1) {
+		double vk = (s2 - s1 * s1 / (double)n) / (double)(n - 1);
+		double vp = (p2 - p1 * p1 / (double)n) / (double)(n - 1);
+
+		sp->kg_sd = vk > 0.0 ? sqrt(vk) : 0.0;
+		sp->pct_sd = vp > 0.0 ? sqrt(vp) : 0.0;
+	}
+	return true;
+}
 
 static void metrics_cells(struct table *t, size_t row, size_t col,
 	const struct report_metrics *m, bool carbon)
@@ -196,8 +250,9 @@ static void metrics_cells(struct table *t, size_t row, size_t col,
 
 static int runs_table(FILE *fp, const struct report *rep)
 {
-	struct table t = {.ncols = TABLE_COLS - 1};
+	struct table t = {.ncols = sizeof(run_headers) / sizeof(run_headers[0])};
 	struct saving s;
+	struct spread sp;
 	long row = table_row(&t);
 
 	if (row < 0)
@@ -211,6 +266,11 @@ static int runs_table(FILE *fp, const struct report *rep)
 			t.hide[2] = t.hide[11] = t.hide[12] = t.hide[13] =
 				t.hide[14] = false;
 	t.hide[10] = !rep->carbon;
+	/* The spread over repetitions, with forecast errors only. */
+	t.hide[15] = t.hide[16] = true;
+	for (size_t i = 0; i < rep->nruns; i++)
+		if (rep->runs[i].nreps > 0)
+			t.hide[15] = t.hide[16] = false;
 	for (size_t c = 0; c < t.ncols; c++)
 		snprintf(table_cell(&t, 0, c), CELL_LEN, "%s", run_headers[c]);
 	for (size_t i = 0; i < rep->nruns; i++) {
@@ -234,6 +294,13 @@ static int runs_table(FILE *fp, const struct report *rep)
 		} else {
 			for (size_t c = 11; c < 15; c++)
 				snprintf(table_cell(&t, row, c), CELL_LEN, "-");
+		}
+		if (run_spread(rep, run, &sp)) {
+			cellf(&t, row, 15, 2, false, sp.kg_sd);
+			cellf(&t, row, 16, 2, false, sp.pct_sd);
+		} else {
+			snprintf(table_cell(&t, row, 15), CELL_LEN, "-");
+			snprintf(table_cell(&t, row, 16), CELL_LEN, "-");
 		}
 	}
 	table_print(fp, &t);
@@ -313,6 +380,112 @@ void report_table(FILE *fp, const struct report *rep)
 			fprintf(fp, "(table: out of memory)\n");
 			return;
 		}
+}
+
+/* ---- the multi-criteria grid ---- */
+
+void report_learn_cost(const struct report *rep, enum policy_kind k,
+	struct report_learn_cost *c)
+{
+	const struct intensity_series *ci =
+		rep->nsites ? rep->sites[0].ci : NULL;
+	double wall;
+
+	c->learned = policy_learn_cost(k, &c->cpu_s, &wall, &c->energy_j) == 0;
+	c->co2e_kg = NAN;
+	if (c->learned && ci && isfinite(c->energy_j)) {
+		int64_t a = intensity_series_start(ci);
+		int64_t b = intensity_series_end(ci);
+		double mean = intensity_series_integral(ci, a, b) / (double)(b - a);
+
+		/* J -> kWh, times g/kWh, in kg */
+		c->co2e_kg = c->energy_j / 3.6e6 * mean / 1000.0;
+	}
+}
+
+static const char *const grid_headers[] = {
+	"policy", "backfill", "max-delay", "AVEbsld", "kg CO2e",
+	"p99 wait h", "max wait h", "bsld n-s", "bsld n-l", "bsld w-s",
+	"bsld w-l", "Jain users", "learn CPU s", "learn kWh", "learn kg",
+};
+
+/* v, or "-" (not applicable) or "unknown" (applicable, not measured). */
+static void cell_or(struct table *t, size_t row, size_t col, int decimals,
+	double v, const char *missing)
+{
+	if (isfinite(v))
+		cellf(t, row, col, decimals, false, v);
+	else
+		snprintf(table_cell(t, row, col), CELL_LEN, "%s", missing);
+}
+
+static int grid_table(FILE *fp, const struct report *rep)
+{
+	struct table t = {.ncols = 15};
+	long row = table_row(&t);
+
+	if (row < 0)
+		return -1;
+	t.left[0] = t.left[1] = t.left[2] = true;
+	t.hide[4] = !rep->carbon;
+	t.hide[2] = true;
+	for (size_t i = 0; i < rep->nruns; i++)
+		if (rep->runs[i].baseline_run >= 0 || rep->runs[i].baseline)
+			t.hide[2] = false;
+	for (size_t c = 0; c < t.ncols; c++)
+		snprintf(table_cell(&t, 0, c), CELL_LEN, "%s", grid_headers[c]);
+	for (size_t i = 0; i < rep->nruns; i++) {
+		const struct report_run *run = &rep->runs[i];
+		const struct fairness *f = &run->fair;
+		struct report_learn_cost lc;
+
+		if ((row = table_row(&t)) < 0)
+			goto error;
+		report_learn_cost(rep, run->policy, &lc);
+		snprintf(table_cell(&t, row, 0), CELL_LEN, "%s",
+			policy_name(run->policy));
+		snprintf(table_cell(&t, row, 1), CELL_LEN, "%s",
+			backfill_name(run->backfill));
+		snprintf(table_cell(&t, row, 2), CELL_LEN, "%s",
+			run->baseline ? "baseline" : report_run_delay(run));
+		cellf(&t, row, 3, 2, false,
+			rep->opt->windows ? run->window_mean_bsld
+					  : run->m.ave_bsld);
+		cellf(&t, row, 4, 1, false, run->m.co2e_g / 1000.0);
+		cellf(&t, row, 5, 1, false, f->p99_wait / 3600.0);
+		cellf(&t, row, 6, 1, false, f->max_wait / 3600.0);
+		for (int c = 0; c < FAIRNESS_NCLASSES; c++)
+			cell_or(&t, row, 7 + (size_t)c, 2,
+				f->cls[c].njobs ? f->cls[c].mean_bsld : NAN,
+				"-");
+		cell_or(&t, row, 11, 3, f->jain, "-");
+		cell_or(&t, row, 12, 1, lc.learned ? lc.cpu_s : NAN,
+			lc.learned ? "unknown" : "-");
+		cell_or(&t, row, 13, 3, lc.learned ? lc.energy_j / 3.6e6 : NAN,
+			lc.learned ? "unknown" : "-");
+		cell_or(&t, row, 14, 4, lc.learned ? lc.co2e_kg : NAN,
+			lc.learned ? "unknown" : "-");
+	}
+	fprintf(fp, "\ngrid: %s; wait percentiles over the counted jobs; bsld "
+		    "by class: narrow <= %d processors, short <= %d s; Jain's "
+		    "index over the users' mean bsld; learn: the cost of "
+		    "producing the policy (its file)\n",
+		rep->opt->windows ? "AVEbsld is the mean of the windows'"
+				  : "whole trace",
+		rep->nruns ? rep->runs[0].fair.narrow_procs : 0,
+		FAIRNESS_SHORT_S);
+	table_print(fp, &t);
+	free(t.cells);
+	return 0;
+error:
+	free(t.cells);
+	return -1;
+}
+
+void report_grid(FILE *fp, const struct report *rep)
+{
+	if (grid_table(fp, rep) < 0)
+		fprintf(fp, "(grid: out of memory)\n");
 }
 
 /* json_object_set_new that remembers a failure in *ok. */
@@ -418,6 +591,13 @@ static json_t *json_config(const struct report *rep, bool *ok)
 		jappend(a, json_string(opt->delays[i].label), ok);
 	jset(c, "max_delays", a, ok);
 	jset(c, "forecast", json_string(forecast_name(opt->forecast)), ok);
+	jset(c, "forecast_error", jnum(opt->forecast_error), ok);
+	if (opt->forecast_error > 0.0) {
+		jset(c, "forecast_seed",
+			json_integer((json_int_t)opt->forecast_seed), ok);
+		jset(c, "repetitions",
+			json_integer((json_int_t)opt->repetitions), ok);
+	}
 	if (rep->nsites > 1) {
 		a = json_object();
 		if (a != NULL) {
@@ -483,6 +663,87 @@ static json_t *json_sites(
 	return a;
 }
 
+static json_t *json_fairness(const struct fairness *f, bool *ok)
+{
+	json_t *o = json_object(), *cls = json_object();
+
+	if (o == NULL || cls == NULL) {
+		json_decref(o);
+		json_decref(cls);
+		*ok = false;
+		return NULL;
+	}
+	for (int c = 0; c < FAIRNESS_NCLASSES; c++) {
+		json_t *k = json_object();
+
+		if (k == NULL) {
+			*ok = false;
+			continue;
+		}
+		jset(k, "jobs", json_integer((json_int_t)f->cls[c].njobs), ok);
+		jset(k, "ave_bsld", jnum(f->cls[c].mean_bsld), ok);
+		jset(k, "mean_wait_s", jnum(f->cls[c].mean_wait), ok);
+		jset(cls, fairness_class_name((enum fairness_class)c), k, ok);
+	}
+	jset(o, "classes", cls, ok);
+	jset(o, "narrow_procs", json_integer(f->narrow_procs), ok);
+	jset(o, "short_s", json_integer(FAIRNESS_SHORT_S), ok);
+	jset(o, "p99_wait_s", jnum(f->p99_wait), ok);
+	jset(o, "max_wait_s", jnum(f->max_wait), ok);
+	jset(o, "users", json_integer((json_int_t)f->nusers), ok);
+	jset(o, "jain_users", jnum(f->jain), ok);
+	return o;
+}
+
+/* null for a built-in policy; unknown figures are null too. */
+static json_t *json_learn_cost(const struct report *rep, enum policy_kind k,
+	bool *ok)
+{
+	struct report_learn_cost lc;
+	json_t *o;
+
+	report_learn_cost(rep, k, &lc);
+	if (!lc.learned)
+		return json_null();
+	if ((o = json_object()) == NULL) {
+		*ok = false;
+		return NULL;
+	}
+	jset(o, "cpu_s", jnum(lc.cpu_s), ok);
+	jset(o, "energy_j", jnum(lc.energy_j), ok);
+	jset(o, "co2e_kg", jnum(lc.co2e_kg), ok);
+	return o;
+}
+
+/* A run's repetitions with forecast errors, or null. */
+static json_t *json_spread(
+	const struct report *rep, const struct report_run *run, bool *ok)
+{
+	struct spread sp;
+	json_t *o, *a;
+
+	if (!run_spread(rep, run, &sp))
+		return json_null();
+	if ((o = json_object()) == NULL || (a = json_array()) == NULL) {
+		json_decref(o);
+		*ok = false;
+		return NULL;
+	}
+	for (size_t r = 0; r < run->nreps; r++)
+		jappend(a, jnum(run->rep_co2e_g[r] / 1000.0), ok);
+	jset(o, "error", jnum(rep->opt->forecast_error), ok);
+	jset(o, "repetitions", json_integer((json_int_t)run->nreps), ok);
+	jset(o, "first_seed", json_integer((json_int_t)run->first_seed), ok);
+	jset(o, "co2e_kg", a, ok);
+	jset(o, "co2e_kg_mean", jnum(sp.kg_mean), ok);
+	jset(o, "co2e_kg_sd", jnum(sp.kg_sd), ok);
+	jset(o, "co2e_kg_min", jnum(sp.kg_min), ok);
+	jset(o, "co2e_kg_max", jnum(sp.kg_max), ok);
+	jset(o, "saved_percent_mean", jnum(sp.pct_mean), ok);
+	jset(o, "saved_percent_sd", jnum(sp.pct_sd), ok);
+	return o;
+}
+
 static json_t *json_run(const struct report *rep, size_t i, bool *ok)
 {
 	const struct report_run *run = &rep->runs[i];
@@ -499,8 +760,15 @@ static json_t *json_run(const struct report *rep, size_t i, bool *ok)
 		run->delay != NULL ? json_string(run->delay->label)
 				   : json_null(),
 		ok);
+	jset(r, "max_advance_s",
+		run->delay != NULL && run->delay->advance > 0
+			? json_integer(run->delay->advance)
+			: json_null(),
+		ok);
 	jset(r, "baseline", json_boolean(run->baseline), ok);
 	jset(r, "metrics", json_metrics(&run->m, rep->carbon, ok), ok);
+	jset(r, "fairness", json_fairness(&run->fair, ok), ok);
+	jset(r, "learning_cost", json_learn_cost(rep, run->policy, ok), ok);
 	jset(r, "idle_energy_mwh", jnum(run->res.idle_energy_j / 3.6e9), ok);
 	jset(r, "idle_co2e_kg",
 		rep->carbon ? jnum(run->res.idle_co2e_g / 1000.0) : json_null(),
@@ -522,6 +790,7 @@ static json_t *json_run(const struct report *rep, size_t i, bool *ok)
 	} else {
 		jset(r, "saved", json_null(), ok);
 	}
+	jset(r, "forecast_error", json_spread(rep, run, ok), ok);
 	if (rep->opt->windows) {
 		json_t *a = json_array();
 

@@ -65,6 +65,17 @@ static void usage(FILE *fp)
 		"is paired with a\n"
 		"                         carbon-unaware baseline\n"
 		"  --forecast KIND        oracle (default) or persistence\n"
+		"  --max-advance LIST     windows opening before the submit "
+		"time (a nightly\n"
+		"                         job's): one duration, or one per "
+		"--max-delay value\n"
+		"  --forecast-error E     Gaussian forecast noise, E times the "
+		"series mean\n"
+		"                         (0.05 or 5%%)\n"
+		"  --forecast-seed S      the first repetition's seed (default "
+		"0)\n"
+		"  --repetitions N        runs with forecast errors, mean and "
+		"spread (default %d)\n"
 		"Output:\n"
 		"  --json FILE            summary of the configuration and "
 		"every run\n"
@@ -74,12 +85,17 @@ static void usage(FILE *fp)
 		"time (per run)\n"
 		"  --plot-tradeoff F      SVG: kg CO2e versus AVEbsld across "
 		"--max-delay\n"
+		"  --grid                 the multi-criteria table: "
+		"performance, carbon,\n"
+		"                         fairness, cost of learning\n"
+		"  --plot-grid F          SVG: that grid as bars, each "
+		"criterion scaled to its worst\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          version\n\n"
 		"Exit status: 0 success, 1 bad input or failed output, 2 bad "
 		"command line.\nSee carbonsim(1).\n",
 		OPTIONS_SPACE_WAIT_WEIGHT, OPTIONS_WATTS_BUSY,
-		OPTIONS_WATTS_IDLE, OPTIONS_PUE);
+		OPTIONS_WATTS_IDLE, OPTIONS_PUE, OPTIONS_REPETITIONS);
 }
 
 /* Progress on stderr, only when it is a terminal and the run is long. */
@@ -149,7 +165,7 @@ static void state_free(struct state *st)
 static int load_sites(struct state *st)
 {
 	const struct options *opt = &st->opt;
-	struct intensity_error ierr = {{0}};
+	struct sc_error ierr = {{0}};
 
 	st->nsites = opt->nsites > 0 ? opt->nsites : 1;
 	st->sites = calloc(st->nsites, sizeof(*st->sites));
@@ -238,6 +254,14 @@ static void print_header(const struct state *st, const struct report *rep)
 		for (size_t i = 0; i < opt->ndelays; i++)
 			printf("%s %s", i ? "," : "", opt->delays[i].label);
 		printf("; %s forecast\n", forecast_name(opt->forecast));
+		if (opt->forecast_error > 0.0)
+			printf("forecast  error: Gaussian noise of sd %g%% of "
+			       "each series' mean; %zu repetitions, seeds "
+			       "%llu..%llu\n",
+				100.0 * opt->forecast_error, opt->repetitions,
+				(unsigned long long)opt->forecast_seed,
+				(unsigned long long)(opt->forecast_seed +
+						     opt->repetitions - 1));
 	}
 	if (st->nsites > 1) {
 		int64_t mw = opt->space_max_wait;
@@ -258,7 +282,7 @@ static void print_header(const struct state *st, const struct report *rep)
 static int run_one(const struct experiment *x, struct report_run *run, size_t i,
 	struct progress *prog)
 {
-	struct sim_error err = {{0}};
+	struct sc_error err = {{0}};
 
 	prog->run = i;
 	snprintf(prog->label, sizeof(prog->label), "%s/%s/%s",
@@ -305,6 +329,12 @@ static int write_tradeoff(FILE *fp, const struct report *rep, size_t run)
 {
 	(void)run;
 	return svg_plot_tradeoff(fp, rep);
+}
+
+static int write_grid(FILE *fp, const struct report *rep, size_t run)
+{
+	(void)run;
+	return svg_plot_grid(fp, rep);
 }
 
 /* Write one output to its temporary file and close it (not yet renamed). */
@@ -362,6 +392,9 @@ static int write_outputs(struct state *st, const struct report *rep)
 	if (opt->plot_tradeoff != NULL && write_output(st, opt->plot_tradeoff,
 						  write_tradeoff, rep, 0) < 0)
 		return -1;
+	if (opt->plot_grid != NULL &&
+		write_output(st, opt->plot_grid, write_grid, rep, 0) < 0)
+		return -1;
 	/* Every file was written whole: now they appear, one by one. */
 	for (size_t i = 0; i < st->nfiles; i++) {
 		char *path = strdup(st->files[i].path);
@@ -381,8 +414,8 @@ static int write_outputs(struct state *st, const struct report *rep)
 int main(int argc, char **argv)
 {
 	struct state st = {0};
-	struct options_error oerr = {{0}};
-	struct swf_error serr = {{0}, 0};
+	struct sc_error oerr = {{0}};
+	struct sc_error serr = {{0}};
 	struct report rep = {0};
 	struct experiment x = {0};
 	struct progress prog = {.tty = isatty(STDERR_FILENO) == 1};
@@ -446,6 +479,8 @@ int main(int argc, char **argv)
 	print_header(&st, &rep);
 	putchar('\n');
 	report_table(stdout, &rep);
+	if (st.opt.grid)
+		report_grid(stdout, &rep);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "carbonsim: stdout: %s\n", strerror(errno));
 		goto out;

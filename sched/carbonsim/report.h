@@ -2,14 +2,15 @@
  * report.h: what carbonsim ran and what came out, and its renderings: the
  * aligned table on stdout, the JSON summary and the per-job CSV.
  */
-#ifndef SCHED_REPORT_H
-#define SCHED_REPORT_H
+#ifndef CARBONSIM_REPORT_H
+#define CARBONSIM_REPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fairness.h"
 #include "options.h"
 #include "sim.h"
 #include "swf.h"
@@ -49,6 +50,17 @@ struct report_run {
 	struct report_window *windows; /* --windows only */
 	size_t nwindows;
 	double window_mean_bsld; /* mean of the windows' AVEbsld */
+	struct fairness fair;	 /* counted jobs (windows: pooled) */
+	/*
+	 * A shifted run with --forecast-error is replayed nreps times, with
+	 * forecast seeds first_seed, first_seed + 1, ...: m and
+	 * window_mean_bsld are the means over the repetitions, rep_co2e_g
+	 * each one's carbon; res, windows and fair are the first one's.
+	 * nreps 0: a single replay.
+	 */
+	size_t nreps;
+	uint64_t first_seed;
+	double *rep_co2e_g;
 };
 
 /* Everything the renderers need. Nothing here is owned by the report. */
@@ -95,5 +107,28 @@ int report_json(FILE *fp, const struct report *rep);
  * 0, or -1 if the stream failed.
  */
 int report_jobs_csv(FILE *fp, const struct report *rep, size_t run);
+
+/*
+ * What producing a run's policy cost (a learned policy's file, see
+ * carbonlearn(1)): learned false for a built-in policy; cpu_s, energy_j
+ * NAN when unknown; co2e_kg the energy at the first site's mean
+ * intensity, NAN without energy or intensity.
+ */
+struct report_learn_cost {
+	bool learned;
+	double cpu_s;
+	double energy_j;
+	double co2e_kg;
+};
+
+void report_learn_cost(const struct report *rep, enum policy_kind k,
+	struct report_learn_cost *c);
+
+/*
+ * The multi-criteria grid (--grid): per run, AVEbsld (the windows' mean
+ * with --windows), kg CO2e, the wait's 99th percentile and maximum, bsld
+ * by size class, Jain's index over users, and the cost of learning.
+ */
+void report_grid(FILE *fp, const struct report *rep);
 
 #endif

@@ -1,0 +1,317 @@
+/*
+ * test_backfill.c: backfilling alone, without the replay: a site with
+ * running jobs and a queue, one pass, and the jobs it starts, against
+ * hand-computed cases for none, EASY and conservative.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backfill.h"
+
+#define MAXJ 8
+
+/* A job of a case: running (exp_end > 0) or queued, in queue order. */
+struct bjob {
+	int32_t procs;
+	int64_t estimate; /* queued: its estimate */
+	int64_t exp_end;  /* running: when it is expected to end */
+};
+
+struct bcase {
+	const char *name;
+	int64_t machine;
+	struct bjob job[MAXJ]; /* ends at procs == 0 */
+	/* jobs started at time 0, by index into job[], -1 terminated */
+	int none[MAXJ], easy[MAXJ], conservative[MAXJ];
+};
+
+static const struct bcase cases[] = {
+	/*
+	 * The head fits, then the second does not: none stops there.
+	 * EASY: head C (5 procs) has its shadow at 20, when A, started in
+	 * this same pass, is expected to end (1 + 4 free), and no extra
+	 * processor; D would end at 30, after it: refused. Conservative:
+	 * A now, C at [20, 30), D (1 proc for 30 s) finds 1 free on
+	 * [0, 20), 0 on [20, 30) after C: at 30.
+	 */
+	{"just-started jobs count for the shadow", 10,
+		{{5, 0, 100}, {4, 20, 0}, {5, 10, 0}, {1, 30, 0}}, {1, -1},
+		{1, -1}, {1, -1}},
+	/*
+	 * Head H (8 procs) waits for 100 with 2 extra processors. J (4
+	 * procs, 200 s) fits now but ends after the shadow and is wider than
+	 * the extra: refused. K ends by the shadow: started. L (2 procs,
+	 * 500 s) uses the 2 extra. Conservative: H at [100, 150), J then
+	 * finds 2 free on [100, 150): J at 150; K fits [0, 90); L needs 2
+	 * on [0, 500): 4 - 2 (K) on [0, 90), 4 on [90, 100), 2 on
+	 * [100, 150), 6 after J: starts too.
+	 */
+	{"shadow and extra processors", 10,
+		{{6, 0, 100}, {8, 50, 0}, {4, 200, 0}, {2, 90, 0}, {2, 500, 0}},
+		{-1}, {3, 4, -1}, {3, 4, -1}},
+	/*
+	 * EASY protects the head only: L takes the 2 extra processors and
+	 * delays K. Conservative reserves H at [100, 200) and K at
+	 * [200, 300): L (2 procs, 250 s) would overlap K's: it waits.
+	 */
+	{"EASY protects only the head", 10,
+		{{6, 0, 100}, {8, 100, 0}, {9, 100, 0}, {2, 250, 0}}, {-1},
+		{3, -1}, {-1}},
+	/*
+	 * Two running jobs end at the shadow time 50: the extra processors
+	 * count both (1 + 2 + 3 - 3 = 3), so B (1 proc, 100 s) runs on
+	 * them. Conservative: H at [50, 60) leaves 3; B fits [0, 100).
+	 */
+	{"running jobs ending together at the shadow", 10,
+		{{2, 0, 50}, {3, 0, 50}, {4, 0, 80}, {3, 10, 0}, {1, 100, 0}},
+		{-1}, {4, -1}, {4, -1}},
+	/*
+	 * Everything fits in queue order until the machine is full.
+	 */
+	{"fill the machine", 8, {{4, 10, 0}, {4, 10, 0}, {1, 10, 0}},
+		{0, 1, -1}, {0, 1, -1}, {0, 1, -1}},
+	/*
+	 * Conservative finds a hole before a reservation: H (10 procs) at
+	 * [100, 150); B (2 procs, 120 s) cannot end by 100: at 150; C (1
+	 * proc, 110 s) at 150 too (8 left); D (2 procs, 60 s) ends at 60:
+	 * now. EASY: the shadow is 100, no extra; only D ends by it.
+	 */
+	{"a hole before the reservations", 10,
+		{{8, 0, 100}, {10, 50, 0}, {2, 120, 0}, {1, 110, 0},
+			{2, 60, 0}},
+		{-1}, {4, -1}, {4, -1}},
+};
+
+/* Queue entries in list order: key = position. */
+static void setup(struct backfill_site *s, struct queue_ranks *ranks,
+	struct swf_job *jobs, const struct bcase *c)
+{
+	struct queue_entry all[MAXJ];
+	size_t n = 0, i;
+
+	memset(jobs, 0, MAXJ * sizeof(*jobs));
+	for (i = 0; i < MAXJ && c->job[i].procs; i++) {
+		jobs[i].id = (int64_t)i + 1;
+		jobs[i].procs = c->job[i].procs;
+		jobs[i].runtime = jobs[i].estimate =
+			c->job[i].estimate ? c->job[i].estimate : 1;
+		all[i] = (struct queue_entry){.key = (double)i,
+			.idx = (uint32_t)i,
+			.procs = jobs[i].procs};
+		n++;
+	}
+	ck_assert_int_eq(queue_ranks_build(ranks, all, n), 0);
+	ck_assert_int_eq(backfill_site_init(s, c->machine, ranks, jobs, n), 0);
+	/* Running jobs: their processors, and their expected ends. */
+	for (i = 0; i < n; i++) {
+		if (!c->job[i].exp_end)
+			continue;
+		jobs[i].estimate = c->job[i].exp_end;
+		s->free -= jobs[i].procs;
+		s->run = realloc(s->run, (s->nrun + 1) * sizeof(*s->run));
+		ck_assert_ptr_nonnull(s->run);
+		s->run[s->nrun++] =
+			(struct backfill_run){.exp_end = c->job[i].exp_end,
+				.procs = jobs[i].procs,
+				.idx = (uint32_t)i};
+	}
+	s->runcap = s->nrun;
+	for (i = 0; i < n; i++) {
+		struct queue_entry e = {.key = (double)i,
+			.idx = (uint32_t)i,
+			.procs = jobs[i].procs};
+
+		if (!c->job[i].exp_end)
+			ck_assert_int_eq(backfill_enqueue(s, &e), 0);
+	}
+}
+
+static void check_starts(const struct bcase *c, enum backfill_kind kind,
+	const int *want, const struct backfill_starts *got)
+{
+	size_t n = 0;
+
+	while (want[n] >= 0)
+		n++;
+	ck_assert_msg(got->n == n, "%s, %s: %zu jobs started, expected %zu",
+		c->name, backfill_name(kind), got->n, n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(got->idx[i] == (uint32_t)want[i],
+			"%s, %s: start %zu is job %u, expected %d", c->name,
+			backfill_name(kind), i, got->idx[i], want[i]);
+}
+
+START_TEST(test_one_pass)
+{
+	static const enum backfill_kind kinds[] = {
+		BACKFILL_NONE, BACKFILL_EASY, BACKFILL_CONSERVATIVE};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bcase *c = &cases[i];
+
+		for (size_t k = 0; k < 3; k++) {
+			const int *want = kinds[k] == BACKFILL_NONE ? c->none
+					  : kinds[k] == BACKFILL_EASY
+						  ? c->easy
+						  : c->conservative;
+			struct backfill_site s;
+			struct queue_ranks ranks;
+			struct swf_job jobs[MAXJ];
+			struct backfill_starts out = {0};
+			int64_t used = 0;
+
+			setup(&s, &ranks, jobs, c);
+			ck_assert_int_eq(
+				backfill_pass(&s, kinds[k], 0, &out), 0);
+			check_starts(c, kinds[k], want, &out);
+			/* Started jobs left the queue and hold processors. */
+			for (size_t r = 0; r < s.nrun; r++)
+				used += s.run[r].procs;
+			ck_assert_int_eq(s.free, c->machine - used);
+			for (size_t r = 0; r + 1 < s.nrun; r++)
+				ck_assert(s.run[r].exp_end <=
+					  s.run[r + 1].exp_end);
+			backfill_starts_free(&out);
+			backfill_site_free(&s);
+			queue_ranks_free(&ranks);
+		}
+	}
+}
+END_TEST
+
+/*
+ * Across passes: a job expected to end at 100 ends at 50; conservative
+ * moves the head's reservation from 100 to 50 (compression) and starts it
+ * then; the next job, reserved behind it, starts at its end.
+ */
+START_TEST(test_early_end)
+{
+	static const struct bcase c = {"early end", 4,
+		{{4, 0, 100}, {4, 10, 0}, {2, 30, 0}}, {-1}, {-1}, {-1}};
+	struct backfill_site s;
+	struct queue_ranks ranks;
+	struct swf_job jobs[MAXJ];
+	struct backfill_starts out = {0};
+
+	setup(&s, &ranks, jobs, &c);
+	ck_assert_int_eq(backfill_pass(&s, BACKFILL_CONSERVATIVE, 0, &out), 0);
+	ck_assert_int_eq(out.n, 0);
+	backfill_job_end(&s, 0, 4, 100, 50);
+	ck_assert_int_eq(s.free, 4);
+	ck_assert_int_eq(s.nrun, 0);
+	ck_assert_int_eq(backfill_pass(&s, BACKFILL_CONSERVATIVE, 50, &out), 0);
+	ck_assert_int_eq(out.n, 1);
+	ck_assert_int_eq(out.idx[0], 1);
+	ck_assert_int_eq(s.run[0].exp_end, 60);
+	backfill_job_end(&s, 1, 4, 60, 60);
+	ck_assert_int_eq(backfill_pass(&s, BACKFILL_CONSERVATIVE, 60, &out), 0);
+	ck_assert_int_eq(out.n, 1);
+	ck_assert_int_eq(out.idx[0], 2);
+	ck_assert_int_eq(s.free, 2);
+	backfill_starts_free(&out);
+	backfill_site_free(&s);
+	queue_ranks_free(&ranks);
+}
+END_TEST
+
+/*
+ * Expected start for space shifting: 8 of 10 procs busy until 100, H (10
+ * procs) reserved at [100, 150).
+ */
+START_TEST(test_expected_start)
+{
+	static const struct bcase c = {"expected", 10,
+		{{8, 0, 100}, {10, 50, 0}, {2, 50, 0}, {2, 120, 0}, {3, 10, 0}},
+		{-1}, {-1}, {-1}};
+	static const struct {
+		uint32_t idx;
+		int64_t start;
+	} want[] = {
+		{2, 0},	  /* fits [0, 50) on the 2 free */
+		{3, 150}, /* would overlap H's reservation */
+		{4, 150}, /* 3 procs: none before 100, H's after */
+	};
+	struct backfill_site s;
+	struct queue_ranks ranks;
+	struct swf_job jobs[MAXJ];
+
+	setup(&s, &ranks, jobs, &c);
+	/* Only H waits: take the others out of the queue. */
+	for (size_t pos = 2; pos < 5; pos++)
+		queue_remove_at(&s.queue, pos);
+	queue_commit(&s.queue);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_int_eq(backfill_expected_start(&s, want[i].idx, 0),
+			want[i].start);
+	backfill_site_free(&s);
+	queue_ranks_free(&ranks);
+}
+END_TEST
+
+static double reverse(void *arg, uint32_t idx)
+{
+	(void)arg;
+	return -(double)idx;
+}
+
+/* A dynamic queue re-scored before the pass starts in its new order. */
+START_TEST(test_dynamic_order)
+{
+	static const struct swf_job jobs[3] = {
+		{.id = 1, .runtime = 10, .estimate = 10, .procs = 2},
+		{.id = 2, .runtime = 10, .estimate = 10, .procs = 3},
+		{.id = 3, .runtime = 10, .estimate = 10, .procs = 2},
+	};
+	struct backfill_site s;
+	struct backfill_starts out = {0};
+
+	ck_assert_int_eq(backfill_site_init(&s, 5, NULL, jobs, 3), 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct queue_entry e = {
+			.key = (double)i, .idx = i, .procs = jobs[i].procs};
+
+		ck_assert_int_eq(backfill_enqueue(&s, &e), 0);
+	}
+	backfill_rescore(&s, reverse, NULL);
+	ck_assert_int_eq(backfill_pass(&s, BACKFILL_NONE, 0, &out), 0);
+	ck_assert_int_eq(out.n, 2);
+	ck_assert_int_eq(out.idx[0], 2);
+	ck_assert_int_eq(out.idx[1], 1);
+	ck_assert_int_eq(queue_count(&s.queue), 1);
+	backfill_starts_free(&out);
+	backfill_site_free(&s);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	enum backfill_kind k;
+
+	ck_assert_int_eq(backfill_parse("Conservative", &k), 0);
+	ck_assert_int_eq(k, BACKFILL_CONSERVATIVE);
+	ck_assert_str_eq(backfill_name(BACKFILL_EASY), "easy");
+	ck_assert_int_eq(backfill_parse("fifo", &k), -1);
+	ck_assert_int_eq(backfill_parse(NULL, &k), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("backfill");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_one_pass);
+	tcase_add_test(tc, test_early_end);
+	tcase_add_test(tc, test_expected_start);
+	tcase_add_test(tc, test_dynamic_order);
+	tcase_add_test(tc, test_names);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
