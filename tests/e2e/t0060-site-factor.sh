@@ -74,11 +74,12 @@ wait_update() {
 	sleep 3 # the priorities follow the factors in the same pass
 }
 
-# check_order POLICY: squeue's order equals the model's; no ties.
+# check_order POLICY [MODEL]: squeue's order equals the model's (of
+# POLICY, or of MODEL for a learned file); no ties.
 check_order() {
 	local got want prios
 	got=$(squeue --sort=-p,i -t PD -h -o '%i')
-	want=$(squeue -t PD -h -o '%i|%C|%l|%V' | python3 "$here/policy_order.py" "$1")
+	want=$(squeue -t PD -h -o '%i|%C|%l|%V' | python3 "$here/policy_order.py" "${2:-$1}")
 	prios=$(squeue -t PD -h -o '%Q' | sort | uniq -d)
 	e2e_say "$1: squeue order  $(echo "$got" | tr '\n' ' ')"
 	e2e_say "$1: model order   $(echo "$want" | tr '\n' ' ')"
@@ -100,5 +101,16 @@ check_order spf
 grep -q "site_factor/carbon: .*policy spf" "$ctld_log" ||
 	e2e_fail "the reload of carbon.conf is not in the slurmctld log"
 
+# A learned policy file (carbonlearn(1)) with F1's formula orders as F1.
+cat > "$e2e_state/etc/f1-learned.policy" <<POLICY
+# F1 as a learned policy file
+name = f1-learned
+score = log10(p)*q + 870*log10(r)
+POLICY
+write_conf "$e2e_state/etc/carbon.conf.new" "learned:$e2e_state/etc/f1-learned.policy"
+mv "$e2e_state/etc/carbon.conf.new" "$e2e_state/etc/carbon.conf"
+wait_update f1-learned 200 || e2e_bail "the learned policy file was not taken"
+check_order f1-learned f1
+
 scancel "${ids[@]}" "$blocker" 2>/dev/null
-[ "$e2e_failed" -eq 0 ] && e2e_say "F1 and SPF orders equal the model's, reloaded without a restart"
+[ "$e2e_failed" -eq 0 ] && e2e_say "F1, SPF and a learned file with F1's formula order as the model, reloaded without a restart"

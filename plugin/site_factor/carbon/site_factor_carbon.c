@@ -1,7 +1,7 @@
 /*
- * site_factor_carbon.c: Slurm 22.05 site_factor plugin that orders pending
- * jobs by a scheduling policy (the SC17 learned functions F1..F4, SPF, SAF,
- * WFP3, UNICEF, FCFS) through the same code carbonsim runs.
+ * site_factor_carbon.c: Slurm site_factor plugin (22.05, 24.11) that orders
+ * pending jobs by a scheduling policy (the SC17 learned functions F1..F4,
+ * SPF, SAF, WFP3, UNICEF, FCFS) through the same code carbonsim runs.
  *
  * Copyright (C) 2026 the slurm-carbon authors.
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../slurm_compat.h"
+
 #include "src/common/slurm_xlator.h"
 #include "src/common/list.h"
 #include "src/common/log.h"
@@ -36,7 +38,9 @@ const uint32_t plugin_version = SLURM_VERSION_NUMBER;
 
 extern int init(void);
 extern int fini(void);
+#if SC_SITE_FACTOR_RECONFIG
 extern void site_factor_p_reconfig(void);
+#endif
 extern void site_factor_p_set(job_record_t *job_ptr);
 extern void site_factor_p_update(void);
 
@@ -75,10 +79,12 @@ static int check_policy(const char *name, char *why, size_t size)
 {
 	enum policy_kind k;
 
-	if (policy_parse(name, &k) == 0)
+	struct sc_error err = {{0}};
+
+	/* a learned:FILE is loaded here, once, and kept for refresh() */
+	if (policy_load(name, &k, &err) == 0)
 		return 0;
-	snprintf(why, size, "unknown policy (fcfs, spf, saf, wfp3, unicef, "
-			    "f1, f2, f3, f4)");
+	snprintf(why, size, "%s", err.text);
 	return -1;
 }
 
@@ -178,6 +184,7 @@ extern int fini(void)
 	return SLURM_SUCCESS;
 }
 
+#if SC_SITE_FACTOR_RECONFIG
 extern void site_factor_p_reconfig(void)
 {
 	slurm_mutex_lock(&sf.lock);
@@ -185,6 +192,7 @@ extern void site_factor_p_reconfig(void)
 	refresh(time(NULL));
 	slurm_mutex_unlock(&sf.lock);
 }
+#endif
 
 /*
  * A new job: placed among the pending jobs of the last update, with the
