@@ -385,6 +385,13 @@ StoragePass=slurm-carbon
 StorageLoc=slurm_acct_db
 EOF
 	chmod 600 "$state/etc/slurmdbd.conf"
+	# The cluster uses no cgroups (proctrack/linuxproc, task/none), but
+	# 24.11's slurmd loads the cgroup plugin at start and exits where no
+	# cgroup filesystem is mounted, as in a chroot (src/slurmd/slurmd/
+	# slurmd.c, main: cgroup_g_init); 22.05 loads it only when used.
+	if [ "$(slurm_release)" -ge 2411 ]; then
+		echo "CgroupPlugin=disabled" > "$state/etc/cgroup.conf"
+	fi
 	if [ -n "$plugin_dir" ]; then
 		echo "PluginDir=$plugin_dir:$(slurm_plugin_dir)" >> "$conf"
 	fi
@@ -402,13 +409,22 @@ EOF
 	done
 }
 
-# Slurm's own plugin directory (where acct_gather_energy_none.so is).
+# The installed Slurm's release as a number: 2205 for 22.05.8, 2411 for
+# 24.11.5 ("slurmd -V" prints "slurm-wlm 24.11.5"); 0 if unknown.
+slurm_release() {
+	{ /usr/sbin/slurmd -V 2>/dev/null || true; } | awk '
+		NR == 1 { split($2, v, "."); r = v[1] * 100 + v[2] }
+		END { print r + 0 }'
+}
+
+# Slurm's own plugin directory (where auth_munge.so is, in 22.05 and 24.11;
+# 24.11 has no acct_gather_energy_none.so).
 slurm_plugin_dir() {
 	local d
 	for d in /usr/lib/x86_64-linux-gnu/slurm-wlm /usr/lib64/slurm /usr/lib/slurm; do
-		[ -f "$d/acct_gather_energy_none.so" ] && { echo "$d"; return 0; }
+		[ -f "$d/auth_munge.so" ] && { echo "$d"; return 0; }
 	done
-	die "cannot find Slurm's plugin directory (no acct_gather_energy_none.so)"
+	die "cannot find Slurm's plugin directory (no auth_munge.so)"
 }
 
 start_munged() {

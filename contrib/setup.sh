@@ -19,7 +19,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 packages=(
 	# build
 	build-essential autoconf automake libtool pkg-config dpkg-dev
-	check libjansson-dev zlib1g-dev libpowercap-dev powercap-utils
+	check libjansson-dev zlib1g-dev libpowercap-dev powercap-utils libgsl-dev
 	libslurm-dev libmunge-dev libpam0g-dev
 	# a real local cluster
 	munge mariadb-server slurmd slurmctld slurmdbd slurm-client
@@ -28,6 +28,8 @@ packages=(
 	psmisc python3
 	# systemd-analyze verify of contrib/systemd units
 	systemd
+	# the Debian 13 root of contrib/test-slurm24.sh (Slurm 24.11)
+	debootstrap
 )
 
 # True when every package is installed (then apt-get is not run at all).

@@ -45,16 +45,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../plugin/slurm_compat.h"
+
 #include "src/common/slurm_xlator.h"
 #include "src/common/list.h"
 #include "src/common/log.h"
 #include "src/common/parse_config.h"
 #include "src/common/read_config.h"
 #include "src/common/run_in_daemon.h"
-#include "src/common/slurm_acct_gather_energy.h"
-#include "src/common/slurm_acct_gather_profile.h"
+#include SC_ACCT_GATHER_ENERGY_H
+#include SC_ACCT_GATHER_PROFILE_H
 #include "src/common/xmalloc.h"
-#include "src/slurmd/common/proctrack.h"
+#include SC_PROCTRACK_H
 #include "src/slurmd/slurmd/slurmd.h"
 #include "src/slurmd/slurmstepd/slurmstepd_job.h"
 
@@ -251,7 +253,7 @@ static struct {
 	int (*set_data)(enum acct_energy_type, void *);
 	void (*conf_options)(s_p_options_t **, int *);
 	void (*conf_set)(int, s_p_hashtbl_t *);
-	void (*conf_values)(List *);
+	void (*conf_values)(list_t **);
 } plug;
 
 static const char *plugin_path(void)
@@ -352,9 +354,9 @@ static void daemon_start(enum role r, const char *conf_text)
 /* The value scontrol show config would list for an option. */
 static void conf_value(const char *key, char *out, size_t size)
 {
-	List values = list_create(destroy_config_key_pair);
+	list_t *values = list_create(destroy_config_key_pair);
 	config_key_pair_t *pair;
-	ListIterator it;
+	list_itr_t *it;
 
 	out[0] = '\0';
 	plug.conf_values(&values);

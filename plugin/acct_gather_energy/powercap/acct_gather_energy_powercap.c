@@ -1,6 +1,7 @@
 /*
- * acct_gather_energy_powercap.c: Slurm 22.05 acct_gather_energy plugin that
- * measures node energy from RAPL through powercap sysfs (libenergy).
+ * acct_gather_energy_powercap.c: Slurm acct_gather_energy plugin (22.05,
+ * 24.11) that measures node energy from RAPL through powercap sysfs
+ * (libenergy).
  *
  * Copyright (C) 2026 the slurm-carbon authors.
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -29,12 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../slurm_compat.h"
+
 #include "src/common/slurm_xlator.h"
-#include "src/common/slurm_acct_gather_energy.h"
-#include "src/common/slurm_acct_gather_profile.h"
+#include SC_ACCT_GATHER_ENERGY_H
+#include SC_ACCT_GATHER_PROFILE_H
 #include "src/common/parse_config.h"
 #include "src/common/xstring.h"
-#include "src/slurmd/common/proctrack.h"
+#include SC_PROCTRACK_H
 #include "src/slurmd/slurmd/slurmd.h"
 #include "src/slurmd/slurmstepd/slurmstepd_job.h"
 
@@ -61,7 +64,7 @@ extern void acct_gather_energy_p_conf_options(
 	s_p_options_t **full_options, int *full_options_cnt);
 extern void acct_gather_energy_p_conf_set(
 	int context_id_in, s_p_hashtbl_t *tbl);
-extern void acct_gather_energy_p_conf_values(List *data);
+extern void acct_gather_energy_p_conf_values(list_t **data);
 
 /* slurmd's and slurmstepd's configuration (node name); NULL elsewhere. */
 extern slurmd_conf_t *conf __attribute__((weak));
@@ -926,7 +929,7 @@ extern void acct_gather_energy_p_conf_set(int context_id_in, s_p_hashtbl_t *tbl)
 	debug("%s loaded", plugin_name);
 }
 
-static void add_pair(List data, const char *name, char *value)
+static void add_pair(list_t *data, const char *name, char *value)
 {
 	config_key_pair_t *pair = xmalloc(sizeof(*pair));
 
@@ -935,7 +938,7 @@ static void add_pair(List data, const char *name, char *value)
 	list_append(data, pair);
 }
 
-extern void acct_gather_energy_p_conf_values(List *data)
+extern void acct_gather_energy_p_conf_values(list_t **data)
 {
 	char *value[NOPTIONS];
 	size_t i;

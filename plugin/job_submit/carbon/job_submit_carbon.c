@@ -1,9 +1,10 @@
 /*
- * job_submit_carbon.c: Slurm 22.05 job_submit plugin for carbon-aware
- * queues: a job in a deferrable partition starts at the beginning of the
- * lowest-carbon window of its time limit within the partition's maximum
- * delay (time shifting), and a job that lists partitions in several grid
- * regions is sent to the cleanest (space shifting).
+ * job_submit_carbon.c: Slurm job_submit plugin (22.05, 24.11) for
+ * carbon-aware queues: a job in a deferrable partition starts at the
+ * beginning of the lowest-carbon window of its time limit within the
+ * partition's maximum delay (time shifting), and a job that lists
+ * partitions in several grid regions is sent to the cleanest (space
+ * shifting).
  *
  * Copyright (C) 2026 the slurm-carbon authors.
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -21,6 +22,8 @@
 #include <math.h>
 #include <string.h>
 #include <time.h>
+
+#include "../../slurm_compat.h"
 
 #include "slurm/slurm_errno.h"
 #include "src/common/slurm_xlator.h"
@@ -44,8 +47,13 @@ extern int init(void);
 extern int fini(void);
 extern int job_submit(job_desc_msg_t *job_desc, uint32_t submit_uid,
 	char **err_msg);
+#if SC_JOB_MODIFY_ERR_MSG
+extern int job_modify(job_desc_msg_t *job_desc, job_record_t *job_ptr,
+	uint32_t submit_uid, char **err_msg);
+#else
 extern int job_modify(job_desc_msg_t *job_desc, job_record_t *job_ptr,
 	uint32_t submit_uid);
+#endif
 
 /* Space shifting looks at this many partitions of one job at most. */
 #define MAX_CANDIDATES 16
@@ -425,11 +433,19 @@ out:
 	return SLURM_SUCCESS;
 }
 
+#if SC_JOB_MODIFY_ERR_MSG
+extern int job_modify(job_desc_msg_t *job_desc, job_record_t *job_ptr,
+	uint32_t submit_uid, char **err_msg)
+#else
 extern int job_modify(job_desc_msg_t *job_desc, job_record_t *job_ptr,
 	uint32_t submit_uid)
+#endif
 {
 	(void)job_desc;
 	(void)job_ptr;
 	(void)submit_uid;
+#if SC_JOB_MODIFY_ERR_MSG
+	(void)err_msg;
+#endif
 	return SLURM_SUCCESS;
 }
