@@ -73,11 +73,14 @@ exec 3>&2
 log() { printf 'cluster: %s\n' "$*" >&3; }
 die() { printf 'cluster: error: %s\n' "$*" >&3; exit 1; }
 
-# die_log FILE MESSAGE: the message, then the end of the log that says why
+# die_log "FILE..." MESSAGE: the message, then the end of the logs that say why
 # (the state directory and its logs go away on exit unless --keep).
 die_log() {
+	local f
 	printf 'cluster: error: %s\n' "$2" >&3
-	[ ! -s "$1" ] || tail -n 15 "$1" | sed 's/^/    /' >&3
+	for f in $1; do
+		[ ! -s "$f" ] || tail -n 15 "$f" | sed "s|^|    ${f##*/}: |" >&3
+	done
 	exit 1
 }
 
@@ -166,24 +169,32 @@ ports_free() {
 	return 0
 }
 
-# The port base: --port-base, else a free block of 80 ports between 20000
-# and 59999, starting from a hash of the state directory so that different
+# The port base: --port-base, else a free block of 80 ports from 20000 up
+# to the kernel's ephemeral range (ip_local_port_range, 32768 by default),
+# which outgoing connections take at random: a daemon's port there can be
+# taken by another cluster's client socket before the daemon binds it.
+# The search starts from a hash of the state directory so that different
 # directories usually get different blocks on the first try.
 choose_ports() {
-	local start i base
+	local start i base low nblocks
 	if [ -n "$port_base" ]; then
 		ports_free "$port_base" ||
 			die "--port-base $port_base: a port in $port_base..$((port_base + 10 + nodes)) is in use"
 	else
-		start=$(( $(printf '%s' "$state" | cksum | cut -d' ' -f1) % 500 ))
-		for ((i = 0; i < 500; i++)); do
-			base=$((20000 + ((start + i) % 500) * 80))
+		low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+		case $low in ''|*[!0-9]*) low=32768 ;; esac
+		# an ephemeral range that starts low cannot be avoided
+		[ "$low" -gt 28000 ] || low=60000
+		nblocks=$(( (low - 20000) / 80 ))
+		start=$(( $(printf '%s' "$state" | cksum | cut -d' ' -f1) % nblocks ))
+		for ((i = 0; i < nblocks; i++)); do
+			base=$((20000 + ((start + i) % nblocks) * 80))
 			if ports_free "$base"; then
 				port_base=$base
 				break
 			fi
 		done
-		[ -n "$port_base" ] || die "no free block of ports between 20000 and 59999"
+		[ -n "$port_base" ] || die "no free block of ports between 20000 and $low"
 	fi
 	ctld_port=$port_base
 	db_port=$((port_base + 1))
@@ -542,7 +553,8 @@ nodes_idle() {
 	local out i
 	for ((i = 1; i <= nodes; i++)); do
 		pid_of "slurmd-cn$i" >/dev/null ||
-			die_log "$state/log/slurmd-cn$i.out" "slurmd of cn$i exited"
+			die_log "$state/log/slurmd-cn$i.out $state/log/slurmd-cn$i.log" \
+				"slurmd of cn$i exited"
 	done
 	out=$(timeout 10 sinfo -h -N -o '%N %t') || return 1
 	[ "$(echo "$out" | sort -u | grep -c ' idle$')" -eq "$nodes" ]
