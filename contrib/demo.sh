@@ -15,7 +15,9 @@
 #      (job_submit/carbon), with what its submitter reads;
 # stop the cluster, then
 #   4. simulation: carbonsim replays the bundled SWF trace (FCFS vs F1,
-#      then with carbon-aware time shifting on the GB grid of 2020).
+#      then with carbon-aware time shifting on the GB grid of 2020);
+#   5. learning: carbonlearn re-derives a priority function from the trace
+#      in seconds, and the multi-criteria grid compares it with FCFS and F1.
 #
 #   DEMO_NO_SETUP=1   skip contrib/setup.sh (the tree is already built)
 #   DEMO_STATE=DIR    the cluster's state directory [/tmp/slurm-carbon-demo]
@@ -200,4 +202,16 @@ say "the same trace on the GB grid of 2020, with jobs held up to 6 h or 24 h for
 sched/carbonsim/carbonsim --policy fcfs,f1 --backfill easy --carbon tests/data/gb_ci.csv \
 	--max-delay 6h,24h --plot-tradeoff "$state/tradeoff.svg" \
 	tests/data/lublin_256.swf
-say "figure: $state/tradeoff.svg"
+
+
+# ---- 5. learning ----
+say "5. carbonlearn re-derives an F1-class function from the same trace (SC17's procedure; the paper took about 150 hours, this small run seconds: see doc/learning.md for the full one), then replays the best candidates"
+[ -x sched/learn/carbonlearn ] || die "sched/learn/carbonlearn is not built in this tree"
+rm -rf "$state/learned"
+sched/learn/carbonlearn --tuples 1000 --permutations 2000 --quiet --top 5 \
+	--validate 5 --validate-bootstrap 0 -o "$state/learned" tests/data/lublin_256.swf
+say "the multi-criteria grid: performance, carbon, fairness and the cost of learning, FCFS and F1 against the function just learned"
+sched/carbonsim/carbonsim --policy "fcfs,f1,learned:$state/learned/learned.policy" \
+	--backfill none,easy --carbon tests/data/gb_ci.csv --grid \
+	--plot-grid "$state/grid.svg" tests/data/lublin_256.swf
+say "figures: $state/tradeoff.svg, $state/grid.svg"
