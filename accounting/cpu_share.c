@@ -13,21 +13,6 @@
 
 #include "cpu_share.h"
 
-static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || err->text[0])
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Nanoseconds per clock tick of /proc (USER_HZ, 100 on Linux). */
 static uint64_t tick_ns(void)
 {
@@ -37,7 +22,7 @@ static uint64_t tick_ns(void)
 }
 
 int cpu_share_parse_stat(const char *text, uint64_t *busy_ticks,
-	uint64_t *total_ticks, struct powercap_zones_error *err)
+	uint64_t *total_ticks, struct sc_error *err)
 {
 	unsigned long long v[8] = {0};
 	int n;
@@ -45,11 +30,11 @@ int cpu_share_parse_stat(const char *text, uint64_t *busy_ticks,
 	/* The aggregate line comes first: "cpu" then at least 4 numbers
 	 * ("cpu0" is a single CPU's). */
 	if (strncmp(text, "cpu", 3) || (text[3] != ' ' && text[3] != '\t'))
-		return errprintf(err, "no cpu line");
+		return sc_errprintf(err, "no cpu line");
 	n = sscanf(text, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
 		&v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
 	if (n < 4)
-		return errprintf(err, "no cpu line");
+		return sc_errprintf(err, "no cpu line");
 	/* user nice system idle iowait irq softirq steal */
 	*busy_ticks = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
 	*total_ticks = *busy_ticks + v[3] + v[4];
@@ -82,16 +67,16 @@ static ssize_t read_text(const char *path, char *buf, size_t size)
 }
 
 int cpu_share_node_busy(
-	const char *path, uint64_t *busy_ns, struct powercap_zones_error *err)
+	const char *path, uint64_t *busy_ns, struct sc_error *err)
 {
-	struct powercap_zones_error perr = {{0}};
+	struct sc_error perr = {{0}};
 	char buf[4096];
 	uint64_t busy, total;
 
 	if (read_text(path, buf, sizeof(buf)) < 0)
-		return errprintf(err, "%s: %s", path, strerror(errno));
+		return sc_errprintf(err, "%s: %s", path, strerror(errno));
 	if (cpu_share_parse_stat(buf, &busy, &total, &perr))
-		return errprintf(err, "%s: %s", path, perr.text);
+		return sc_errprintf(err, "%s: %s", path, perr.text);
 	*busy_ns = busy * tick_ns();
 	return 0;
 }

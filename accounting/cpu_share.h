@@ -21,14 +21,14 @@
  * Returns 0, or -1 with err set when there is no well-formed cpu line.
  */
 int cpu_share_parse_stat(const char *text, uint64_t *busy_ticks,
-	uint64_t *total_ticks, struct powercap_zones_error *err);
+	uint64_t *total_ticks, struct sc_error *err);
 
 /*
  * Read the node's busy CPU time, in ns, from path (normally /proc/stat).
  * Returns 0, or -1 with err naming the file and the cause.
  */
 int cpu_share_node_busy(
-	const char *path, uint64_t *busy_ns, struct powercap_zones_error *err);
+	const char *path, uint64_t *busy_ns, struct sc_error *err);
 
 /* A process as /proc/PID/stat shows it. */
 struct cpu_share_proc {

@@ -79,21 +79,6 @@ struct gpu_nvml {
 	struct gpu_dev dev[GPU_NVML_MAX_DEVICES];
 };
 
-static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || err->text[0])
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static const char *nvml_text(const struct gpu_nvml *g, nvml_return rc)
 {
 	const char *s = g->api.error_string ? g->api.error_string(rc) : NULL;
@@ -108,7 +93,7 @@ const char *gpu_nvml_method_name(enum gpu_nvml_method method)
 
 /* Look up every function; -1 with err naming the first one missing. */
 static int load_api(struct gpu_nvml *g, const char *library,
-	struct powercap_zones_error *err)
+	struct sc_error *err)
 {
 	static const char *const names[] = {"nvmlInit_v2", "nvmlShutdown",
 		"nvmlErrorString", "nvmlDeviceGetCount_v2",
@@ -124,7 +109,7 @@ static int load_api(struct gpu_nvml *g, const char *library,
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		*slots[i] = dlsym(g->lib, names[i]);
 		if (!*slots[i])
-			return errprintf(err, "%s: no %s in this NVML", library,
+			return sc_errprintf(err, "%s: no %s in this NVML", library,
 				names[i]);
 	}
 	return 0;
@@ -132,7 +117,7 @@ static int load_api(struct gpu_nvml *g, const char *library,
 
 /* Open device i: handle, UUID, and which reading it gives. */
 static int open_device(struct gpu_nvml *g, unsigned i, int64_t now_ns,
-	struct powercap_zones_error *err)
+	struct sc_error *err)
 {
 	struct gpu_dev *d = &g->dev[g->n];
 	unsigned long long mj;
@@ -143,12 +128,12 @@ static int open_device(struct gpu_nvml *g, unsigned i, int64_t now_ns,
 	d->index = i;
 	rc = g->api.handle(i, &d->handle);
 	if (rc != NVML_SUCCESS)
-		return errprintf(err,
+		return sc_errprintf(err,
 			"GPU %u: nvmlDeviceGetHandleByIndex_v2: %s", i,
 			nvml_text(g, rc));
 	rc = g->api.uuid(d->handle, d->uuid, sizeof(d->uuid));
 	if (rc != NVML_SUCCESS)
-		return errprintf(err, "GPU %u: nvmlDeviceGetUUID: %s", i,
+		return sc_errprintf(err, "GPU %u: nvmlDeviceGetUUID: %s", i,
 			nvml_text(g, rc));
 	d->uuid[sizeof(d->uuid) - 1] = '\0';
 	d->last_ns = now_ns;
@@ -160,17 +145,17 @@ static int open_device(struct gpu_nvml *g, unsigned i, int64_t now_ns,
 		return 0;
 	}
 	if (rc != NVML_ERROR_NOT_SUPPORTED)
-		return errprintf(err,
+		return sc_errprintf(err,
 			"GPU %u (%s): nvmlDeviceGetTotalEnergyConsumption: %s",
 			i, d->uuid, nvml_text(g, rc));
 	rc = g->api.power(d->handle, &mw);
 	if (rc != NVML_SUCCESS)
-		return errprintf(err,
+		return sc_errprintf(err,
 			"GPU %u (%s): no energy counter, and "
 			"nvmlDeviceGetPowerUsage: %s",
 			i, d->uuid, nvml_text(g, rc));
 	if ((uint64_t)mw * 1000 > GPU_NVML_MAX_UW)
-		return errprintf(err,
+		return sc_errprintf(err,
 			"GPU %u (%s): nvmlDeviceGetPowerUsage: %u mW, above "
 			"%.0f W: not a reading",
 			i, d->uuid, mw, (double)GPU_NVML_MAX_UW / 1e6);
@@ -199,7 +184,7 @@ static struct gpu_nvml *fail(struct gpu_nvml *g, int e)
 }
 
 struct gpu_nvml *gpu_nvml_open(const struct gpu_nvml_options *opts,
-	int64_t now_ns, struct powercap_zones_error *err)
+	int64_t now_ns, struct sc_error *err)
 {
 	const char *library = opts && opts->library && opts->library[0]
 				      ? opts->library
@@ -213,7 +198,7 @@ struct gpu_nvml *gpu_nvml_open(const struct gpu_nvml_options *opts,
 	size_t k;
 
 	if (!(g = calloc(1, sizeof(*g)))) {
-		errprintf(err, "%s: out of memory", library);
+		sc_errprintf(err, "%s: out of memory", library);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -221,7 +206,7 @@ struct gpu_nvml *gpu_nvml_open(const struct gpu_nvml_options *opts,
 	if (!(g->lib = dlopen(library, RTLD_NOW | RTLD_LOCAL))) {
 		const char *why = dlerror();
 
-		errprintf(err, "cannot load %s: %s", library,
+		sc_errprintf(err, "cannot load %s: %s", library,
 			why ? why : "unknown error");
 		return fail(g, absent);
 	}
@@ -229,28 +214,28 @@ struct gpu_nvml *gpu_nvml_open(const struct gpu_nvml_options *opts,
 		return fail(g, EIO);
 	rc = g->api.init();
 	if (rc == NVML_ERROR_DRIVER_NOT_LOADED) {
-		errprintf(
+		sc_errprintf(
 			err, "%s: nvmlInit_v2: %s", library, nvml_text(g, rc));
 		return fail(g, absent);
 	}
 	if (rc != NVML_SUCCESS) {
-		errprintf(
+		sc_errprintf(
 			err, "%s: nvmlInit_v2: %s", library, nvml_text(g, rc));
 		return fail(g, EIO);
 	}
 	g->initialised = true;
 	rc = g->api.count(&count);
 	if (rc != NVML_SUCCESS) {
-		errprintf(err, "%s: nvmlDeviceGetCount_v2: %s", library,
+		sc_errprintf(err, "%s: nvmlDeviceGetCount_v2: %s", library,
 			nvml_text(g, rc));
 		return fail(g, EIO);
 	}
 	if (count == 0) {
-		errprintf(err, "%s: no GPU", library);
+		sc_errprintf(err, "%s: no GPU", library);
 		return fail(g, absent);
 	}
 	if (count > GPU_NVML_MAX_DEVICES) {
-		errprintf(err, "%s: %u GPUs, more than %d", library, count,
+		sc_errprintf(err, "%s: %u GPUs, more than %d", library, count,
 			GPU_NVML_MAX_DEVICES);
 		return fail(g, EIO);
 	}
@@ -260,7 +245,7 @@ struct gpu_nvml *gpu_nvml_open(const struct gpu_nvml_options *opts,
 	for (k = 0; k < nexpect; k++) {
 		if (has_uuid(g, opts->expect[k]))
 			continue;
-		errprintf(err,
+		sc_errprintf(err,
 			"GPU %s, found earlier, is missing (%u GPU(s) now)",
 			opts->expect[k], count);
 		return fail(g, EIO);
@@ -270,12 +255,12 @@ struct gpu_nvml *gpu_nvml_open(const struct gpu_nvml_options *opts,
 
 /* Advance a counter device to mj at now_ns: 0, or 1 with err set. */
 static int advance_counter(struct gpu_dev *d, unsigned long long mj,
-	int64_t now_ns, struct powercap_zones_error *err)
+	int64_t now_ns, struct sc_error *err)
 {
 	int rc = 0;
 
 	if (mj < d->last_mj) {
-		errprintf(err,
+		sc_errprintf(err,
 			"GPU %u (%s): energy counter went backwards from "
 			"%" PRIu64
 			" to %llu mJ (driver reloaded or GPU reset); interval "
@@ -289,7 +274,7 @@ static int advance_counter(struct gpu_dev *d, unsigned long long mj,
 			(double)(now_ns - d->last_ns + GPU_NVML_SLACK_NS) / 1e9;
 
 		if ((double)delta_uj > allowed_uj) {
-			errprintf(err,
+			sc_errprintf(err,
 				"GPU %u (%s): energy counter went from %" PRIu64
 				" to %llu mJ in %.3f s: above %.0f W; interval "
 				"not counted",
@@ -314,14 +299,14 @@ static int advance_counter(struct gpu_dev *d, unsigned long long mj,
  * them), or 1 with err set when they are too far apart to integrate.
  */
 static int advance_power(struct gpu_dev *d, unsigned int mw, int64_t now_ns,
-	struct powercap_zones_error *err)
+	struct sc_error *err)
 {
 	int64_t dt = now_ns - d->last_ns;
 	uint64_t pj;
 	int rc = 0;
 
 	if (dt > GPU_NVML_MAX_GAP_NS) {
-		errprintf(err,
+		sc_errprintf(err,
 			"GPU %u (%s): power readings %.1f s apart, more than "
 			"%.0f s: energy not integrated over the interval",
 			d->index, d->uuid, (double)dt / 1e9,
@@ -343,7 +328,7 @@ static int advance_power(struct gpu_dev *d, unsigned int mw, int64_t now_ns,
 }
 
 int gpu_nvml_poll(struct gpu_nvml *g, int64_t now_ns, uint64_t *total_uj,
-	struct powercap_zones_error *err)
+	struct sc_error *err)
 {
 	unsigned long long mj[GPU_NVML_MAX_DEVICES];
 	unsigned int mw[GPU_NVML_MAX_DEVICES];
@@ -357,7 +342,7 @@ int gpu_nvml_poll(struct gpu_nvml *g, int64_t now_ns, uint64_t *total_uj,
 		nvml_return rc;
 
 		if (now_ns < d->last_ns)
-			return errprintf(err,
+			return sc_errprintf(err,
 				"GPU %u (%s): clock went "
 				"backwards",
 				d->index, d->uuid);
@@ -366,7 +351,7 @@ int gpu_nvml_poll(struct gpu_nvml *g, int64_t now_ns, uint64_t *total_uj,
 		else
 			rc = g->api.power(d->handle, &mw[i]);
 		if (rc != NVML_SUCCESS)
-			return errprintf(err, "GPU %u (%s): %s: %s", d->index,
+			return sc_errprintf(err, "GPU %u (%s): %s: %s", d->index,
 				d->uuid,
 				d->method == GPU_NVML_COUNTER
 					? "nvmlDeviceGetTotalEnergyConsumption"
@@ -374,7 +359,7 @@ int gpu_nvml_poll(struct gpu_nvml *g, int64_t now_ns, uint64_t *total_uj,
 				nvml_text(g, rc));
 		if (d->method == GPU_NVML_POWER &&
 			(uint64_t)mw[i] * 1000 > GPU_NVML_MAX_UW)
-			return errprintf(err,
+			return sc_errprintf(err,
 				"GPU %u (%s): nvmlDeviceGetPowerUsage: %u mW, "
 				"above %.0f W: not a reading",
 				d->index, d->uuid, mw[i],

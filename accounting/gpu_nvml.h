@@ -77,7 +77,7 @@ struct gpu_nvml;
  *           neither energy nor power), an expected device missing.
  */
 struct gpu_nvml *gpu_nvml_open(const struct gpu_nvml_options *opts,
-	int64_t now_ns, struct powercap_zones_error *err);
+	int64_t now_ns, struct sc_error *err);
 
 /*
  * Read every device at now_ns. *total_uj receives the GPUs' energy since
@@ -91,7 +91,7 @@ struct gpu_nvml *gpu_nvml_open(const struct gpu_nvml_options *opts,
  * names it; *total_uj is left alone and the handle should be closed).
  */
 int gpu_nvml_poll(struct gpu_nvml *g, int64_t now_ns, uint64_t *total_uj,
-	struct powercap_zones_error *err);
+	struct sc_error *err);
 
 /* Number of devices (at least 1). */
 size_t gpu_nvml_count(const struct gpu_nvml *g);

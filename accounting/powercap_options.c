@@ -11,19 +11,18 @@
 #include "powercap_options.h"
 #include "rapl.h"
 
-static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
+static int invalid(struct sc_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
+/* An option's value refused: the message, and errno EINVAL. */
+static int invalid(struct sc_error *err, const char *fmt, ...)
 {
 	va_list ap;
 
-	errno = EINVAL;
-	if (!err || err->text[0])
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	sc_verrprintf(err, fmt, ap);
 	va_end(ap);
+	errno = EINVAL;
 	return -1;
 }
 
@@ -97,14 +96,14 @@ static bool library_ok(const char *value)
 }
 
 int powercap_options_set(struct powercap_options *o, const char *key,
-	const char *value, struct powercap_zones_error *err)
+	const char *value, struct sc_error *err)
 {
 	static const char *const yes[] = {"yes", "true", "up", "1", NULL};
 	static const char *const no[] = {"no", "false", "down", "0", NULL};
 	uint64_t watts;
 
 	if (!key || !value)
-		return errprintf(err, "%s=%s: no option or no value",
+		return invalid(err, "%s=%s: no option or no value",
 			key ? key : "(null)", value ? value : "(null)");
 	if (!strcasecmp(key, POWERCAP_OPTION_ZONES)) {
 		if (!strcasecmp(value, "package"))
@@ -112,13 +111,13 @@ int powercap_options_set(struct powercap_options *o, const char *key,
 		else if (!strcasecmp(value, "psys"))
 			o->mode = POWERCAP_ZONES_PSYS;
 		else
-			return errprintf(err, "%s=%s: expected package or psys",
+			return invalid(err, "%s=%s: expected package or psys",
 				POWERCAP_OPTION_ZONES, value);
 		return 0;
 	}
 	if (!strcasecmp(key, POWERCAP_OPTION_MAX_WATTS)) {
 		if (parse_watts(value, &watts))
-			return errprintf(err,
+			return invalid(err,
 				"%s=%s: expected a whole number of watts"
 				" from 0 to %d",
 				POWERCAP_OPTION_MAX_WATTS, value,
@@ -132,7 +131,7 @@ int powercap_options_set(struct powercap_options *o, const char *key,
 		else if (is_any(value, no))
 			o->drain_on_error = false;
 		else
-			return errprintf(err, "%s=%s: expected yes or no",
+			return invalid(err, "%s=%s: expected yes or no",
 				POWERCAP_OPTION_DRAIN, value);
 		return 0;
 	}
@@ -144,13 +143,13 @@ int powercap_options_set(struct powercap_options *o, const char *key,
 		else if (is_any(value, no))
 			o->gpu = POWERCAP_GPU_NO;
 		else
-			return errprintf(err, "%s=%s: expected auto, yes or no",
+			return invalid(err, "%s=%s: expected auto, yes or no",
 				POWERCAP_OPTION_GPU, value);
 		return 0;
 	}
 	if (!strcasecmp(key, POWERCAP_OPTION_NVML)) {
 		if (!library_ok(value))
-			return errprintf(err,
+			return invalid(err,
 				"%s=%s: expected a library name without '/' "
 				"or an absolute path, at most %d characters, "
 				"no spaces",
@@ -165,13 +164,13 @@ int powercap_options_set(struct powercap_options *o, const char *key,
 		else if (!strcasecmp(value, "cpu"))
 			o->share = POWERCAP_SHARE_CPU;
 		else
-			return errprintf(err, "%s=%s: expected none or cpu",
+			return invalid(err, "%s=%s: expected none or cpu",
 				POWERCAP_OPTION_SHARE, value);
 		return 0;
 	}
 	if (!strcasecmp(key, POWERCAP_OPTION_IDLE_WATTS)) {
 		if (parse_watts(value, &watts))
-			return errprintf(err,
+			return invalid(err,
 				"%s=%s: expected a whole number of watts"
 				" from 0 to %d",
 				POWERCAP_OPTION_IDLE_WATTS, value,
@@ -179,6 +178,6 @@ int powercap_options_set(struct powercap_options *o, const char *key,
 		o->idle_uw = watts * RAPL_UJ_PER_J;
 		return 0;
 	}
-	return errprintf(
+	return invalid(
 		err, "%s=%s: not an option of this plugin", key, value);
 }

@@ -85,7 +85,7 @@ void powercap_options_init(struct powercap_options *o);
  * already holds a message) reading "KEY=VALUE: what is expected".
  */
 int powercap_options_set(struct powercap_options *o, const char *key,
-	const char *value, struct powercap_zones_error *err);
+	const char *value, struct sc_error *err);
 
 /* The canonical text of mode ("package", "psys"). */
 const char *powercap_options_mode_name(enum powercap_zones_mode mode);

@@ -45,21 +45,6 @@ struct powercap_zones {
 	struct zone zone[POWERCAP_ZONES_MAX];
 };
 
-static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int errprintf(struct powercap_zones_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || err->text[0])
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* libpowercap returns negative error codes; some paths leave errno only. */
 static int cause(long rc)
 {
@@ -80,7 +65,7 @@ static void zone_path(struct zone *zn)
 }
 
 /* Read a zone's name; -1 with err set on failure. */
-static int read_name(struct zone *zn, struct powercap_zones_error *err)
+static int read_name(struct zone *zn, struct sc_error *err)
 {
 	ssize_t rc;
 
@@ -88,7 +73,7 @@ static int read_name(struct zone *zn, struct powercap_zones_error *err)
 	rc = powercap_sysfs_zone_get_name(
 		CT, zn->index, zn->depth, zn->name, sizeof(zn->name));
 	if (rc <= 0)
-		return errprintf(
+		return sc_errprintf(
 			err, "%s/name: %s", zn->path, strerror(cause(rc)));
 	zn->name[strcspn(zn->name, "\n")] = '\0';
 	return 0;
@@ -147,7 +132,7 @@ static uint64_t sysfs_max_uw(const struct zone *zn)
  * the file's text. Returns 0, or -1 with err naming the file and cause.
  */
 static int read_energy(
-	const struct zone *zn, uint64_t *val, struct powercap_zones_error *err)
+	const struct zone *zn, uint64_t *val, struct sc_error *err)
 {
 	char text[32];
 	ssize_t n;
@@ -156,13 +141,13 @@ static int read_energy(
 	errno = 0;
 	rc = powercap_zone_get_energy_uj(&zn->fds, val);
 	if (rc)
-		return errprintf(
+		return sc_errprintf(
 			err, "%s/energy_uj: %s", zn->path, strerror(cause(rc)));
 	if (*val)
 		return 0;
 	n = pread(zn->fds.energy_uj, text, sizeof(text) - 1, 0);
 	if (n < 0)
-		return errprintf(
+		return sc_errprintf(
 			err, "%s/energy_uj: %s", zn->path, strerror(errno));
 	/* The value ends at a newline; a writer may pad it with spaces. */
 	text[n] = '\0';
@@ -171,16 +156,16 @@ static int read_energy(
 		n--;
 	text[n] = '\0';
 	if (text[strspn(text, " \t")] != '0')
-		return errprintf(err, "%s/energy_uj: not a number: \"%s\"",
+		return sc_errprintf(err, "%s/energy_uj: not a number: \"%s\"",
 			zn->path, text);
 	return 0;
 }
 
 /* Open energy_uj, read the range and the first value, start the counter. */
 static int zone_start(struct zone *zn, const struct powercap_zones_options *o,
-	int64_t now_ns, struct powercap_zones_error *err)
+	int64_t now_ns, struct sc_error *err)
 {
-	struct rapl_error rerr = {{0}};
+	struct sc_error rerr = {{0}};
 	uint64_t first, found;
 	int rc;
 
@@ -188,7 +173,7 @@ static int zone_start(struct zone *zn, const struct powercap_zones_options *o,
 	rc = powercap_sysfs_zone_get_max_energy_range_uj(
 		CT, zn->index, zn->depth, &zn->range_uj);
 	if (rc)
-		return errprintf(err, "%s/max_energy_range_uj: %s", zn->path,
+		return sc_errprintf(err, "%s/max_energy_range_uj: %s", zn->path,
 			strerror(cause(rc)));
 	found = sysfs_max_uw(zn);
 	if (o->max_uw)
@@ -203,22 +188,22 @@ static int zone_start(struct zone *zn, const struct powercap_zones_options *o,
 		zn->index, zn->depth, O_RDONLY | O_CLOEXEC);
 	if (rc < 0) {
 		zn->fds.energy_uj = -1;
-		return errprintf(
+		return sc_errprintf(
 			err, "%s/energy_uj: %s", zn->path, strerror(cause(rc)));
 	}
 	if (read_energy(zn, &first, err))
 		return -1;
 	if (rapl_counter_init(&zn->counter, zn->path, zn->range_uj, zn->max_uw,
 		    first, now_ns, &rerr))
-		return errprintf(err, "%s", rerr.text);
+		return sc_errprintf(err, "%s", rerr.text);
 	return 0;
 }
 
 static struct zone *add_zone(struct powercap_zones *z, const struct zone *zn,
-	struct powercap_zones_error *err)
+	struct sc_error *err)
 {
 	if (z->n >= POWERCAP_ZONES_MAX) {
-		errprintf(err, "%s/%s: more than %d zones",
+		sc_errprintf(err, "%s/%s: more than %d zones",
 			POWERCAP_ZONES_SYSFS, CT, POWERCAP_ZONES_MAX);
 		return NULL;
 	}
@@ -245,7 +230,7 @@ static bool name_taken(const struct powercap_zones *z, const char *name,
 }
 
 /* All top-level zones, in index order, into tops[]; returns the count. */
-static int list_tops(struct zone *tops, struct powercap_zones_error *err)
+static int list_tops(struct zone *tops, struct sc_error *err)
 {
 	uint32_t i;
 	int n = 0;
@@ -280,7 +265,7 @@ static bool has_package(const struct zone *tops, int n, int package)
 /* Add a package zone's dram subzone, if any. */
 static int add_dram(struct powercap_zones *z, const struct zone *pkg,
 	const struct powercap_zones_options *o, int64_t now_ns,
-	struct powercap_zones_error *err)
+	struct sc_error *err)
 {
 	struct zone sub, *zn;
 	uint32_t j;
@@ -350,7 +335,7 @@ static bool mirrors(const struct powercap_zones *z, const struct zone *zn)
 
 static int select_packages(struct powercap_zones *z, const struct zone *tops,
 	int n, const struct powercap_zones_options *o, int64_t now_ns,
-	struct powercap_zones_error *err)
+	struct sc_error *err)
 {
 	struct zone *zn;
 	int i;
@@ -378,7 +363,7 @@ static int select_packages(struct powercap_zones *z, const struct zone *tops,
 
 static int select_psys(struct powercap_zones *z, const struct zone *tops, int n,
 	const struct powercap_zones_options *o, int64_t now_ns,
-	struct powercap_zones_error *err)
+	struct sc_error *err)
 {
 	struct zone *zn;
 	int i;
@@ -395,7 +380,7 @@ static int select_psys(struct powercap_zones *z, const struct zone *tops, int n,
 
 struct powercap_zones *powercap_zones_open(
 	const struct powercap_zones_options *opts, int64_t now_ns,
-	struct powercap_zones_error *err)
+	struct sc_error *err)
 {
 	static const struct powercap_zones_options defaults = {
 		.mode = POWERCAP_ZONES_PACKAGE,
@@ -414,14 +399,14 @@ struct powercap_zones *powercap_zones_open(
 
 		if (stat(POWERCAP_ZONES_SYSFS "/" CT, &st) < 0)
 			e = errno;
-		errprintf(err, "%s/%s: no RAPL powercap tree: %s",
+		sc_errprintf(err, "%s/%s: no RAPL powercap tree: %s",
 			POWERCAP_ZONES_SYSFS, CT, strerror(e));
 		errno = e;
 		return NULL;
 	}
 	if (!(z = calloc(1, sizeof(*z))) ||
 		!(tops = calloc(MAX_TOP, sizeof(*tops)))) {
-		errprintf(
+		sc_errprintf(
 			err, "%s/%s: out of memory", POWERCAP_ZONES_SYSFS, CT);
 		errno = ENOMEM;
 		goto error;
@@ -435,7 +420,7 @@ struct powercap_zones *powercap_zones_open(
 	if (rc)
 		goto error;
 	if (z->n == 0) {
-		errprintf(err, "%s/%s: no %s zone", POWERCAP_ZONES_SYSFS, CT,
+		sc_errprintf(err, "%s/%s: no %s zone", POWERCAP_ZONES_SYSFS, CT,
 			o->mode == POWERCAP_ZONES_PSYS ? "psys" : "package-N");
 		errno = ENOENT;
 		goto error;
@@ -459,7 +444,7 @@ static bool vanished(const struct zone *zn)
 }
 
 int powercap_zones_poll(struct powercap_zones *z, int64_t now_ns,
-	uint64_t *total_uj, struct powercap_zones_error *err)
+	uint64_t *total_uj, struct sc_error *err)
 {
 	uint64_t raw[POWERCAP_ZONES_MAX], sum = 0;
 	int result = 0;
@@ -471,21 +456,21 @@ int powercap_zones_poll(struct powercap_zones *z, int64_t now_ns,
 		if (read_energy(zn, &raw[i], err))
 			return -1;
 		if (vanished(zn))
-			return errprintf(err,
+			return sc_errprintf(err,
 				"%s/energy_uj: zone vanished (file removed)",
 				zn->path);
 	}
 	for (i = 0; i < z->n; i++) {
 		struct zone *zn = &z->zone[i];
-		struct rapl_error rerr = {{0}};
+		struct sc_error rerr = {{0}};
 		int rc;
 
 		rc = rapl_counter_advance(
 			&zn->counter, raw[i], now_ns, NULL, &rerr);
 		if (rc < 0)
-			return errprintf(err, "%s", rerr.text);
+			return sc_errprintf(err, "%s", rerr.text);
 		if (rc > 0) {
-			errprintf(err, "%s", rerr.text);
+			sc_errprintf(err, "%s", rerr.text);
 			result = 1;
 		}
 		sum += zn->counter.total_uj;

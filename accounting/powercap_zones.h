@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sc_error.h"
+
 /* The control type read; AMD's RAPL driver registers under the same name. */
 #define POWERCAP_ZONES_CONTROL_TYPE "intel-rapl"
 #define POWERCAP_ZONES_SYSFS "/sys/class/powercap"
@@ -42,14 +44,6 @@ struct powercap_zones_options {
 	uint64_t max_uw; /* per-zone power ceiling; 0: from sysfs */
 };
 
-/*
- * First error of an operation: the sysfs path and the cause. Functions
- * below never overwrite a message already set; err may be NULL.
- */
-struct powercap_zones_error {
-	char text[512];
-};
-
 /* A selected zone, as reported by powercap_zones_get. */
 struct powercap_zones_info {
 	const char *name;   /* "package-0", "dram", "psys" */
@@ -74,7 +68,7 @@ struct powercap_zones;
  */
 struct powercap_zones *powercap_zones_open(
 	const struct powercap_zones_options *opts, int64_t now_ns,
-	struct powercap_zones_error *err);
+	struct sc_error *err);
 
 /*
  * Read every selected zone at now_ns and advance its counter (see
@@ -88,7 +82,7 @@ struct powercap_zones *powercap_zones_open(
  * and the cause; *total_uj is left alone and the handle should be closed).
  */
 int powercap_zones_poll(struct powercap_zones *z, int64_t now_ns,
-	uint64_t *total_uj, struct powercap_zones_error *err);
+	uint64_t *total_uj, struct sc_error *err);
 
 /*
  * The zones' accepted energy since open, by kind: *dram_uj the dram

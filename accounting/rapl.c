@@ -9,21 +9,6 @@
 
 #include "rapl.h"
 
-static int errprintf(struct rapl_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int errprintf(struct rapl_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || err->text[0])
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static const char *zone_name(const struct rapl_counter *c)
 {
 	return c->name ? c->name : "zone";
@@ -31,14 +16,14 @@ static const char *zone_name(const struct rapl_counter *c)
 
 int rapl_counter_init(struct rapl_counter *c, const char *name,
 	uint64_t range_uj, uint64_t max_uw, uint64_t first_uj, int64_t now_ns,
-	struct rapl_error *err)
+	struct sc_error *err)
 {
 	const char *what = name ? name : "zone";
 
 	if (range_uj == 0)
-		return errprintf(err, "%s: max_energy_range_uj is 0", what);
+		return sc_errprintf(err, "%s: max_energy_range_uj is 0", what);
 	if (first_uj > range_uj)
-		return errprintf(err,
+		return sc_errprintf(err,
 			"%s: energy_uj %" PRIu64
 			" is above max_energy_range_uj %" PRIu64,
 			what, first_uj, range_uj);
@@ -70,7 +55,7 @@ static void set_last(struct rapl_counter *c, uint64_t raw_uj, int64_t now_ns)
 }
 
 int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
-	int64_t now_ns, uint64_t *delta_uj, struct rapl_error *err)
+	int64_t now_ns, uint64_t *delta_uj, struct sc_error *err)
 {
 	uint64_t delta;
 	int64_t dt_ns;
@@ -79,12 +64,12 @@ int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
 	if (delta_uj)
 		*delta_uj = 0;
 	if (raw_uj > c->range_uj)
-		return errprintf(err,
+		return sc_errprintf(err,
 			"%s: energy_uj %" PRIu64
 			" is above max_energy_range_uj %" PRIu64,
 			zone_name(c), raw_uj, c->range_uj);
 	if (now_ns < c->last_ns)
-		return errprintf(err, "%s: clock went backwards", zone_name(c));
+		return sc_errprintf(err, "%s: clock went backwards", zone_name(c));
 	if (raw_uj == c->last_uj) {
 		c->last_ns = now_ns;
 		return 0;
@@ -105,7 +90,7 @@ int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
 	if (rapl_interval_misses_wraps(c->range_uj, c->max_uw,
 		    (double)(dt_ns + RAPL_SLACK_NS) / (double)RAPL_NS_PER_S)) {
 		c->uncertain++;
-		errprintf(err,
+		sc_errprintf(err,
 			"%s: energy_uj went from %" PRIu64 " to %" PRIu64
 			" over %.1f s, not shorter than the shortest wrap"
 			" period (%.1f s at %.0f W): wraps may be missing;"
@@ -118,7 +103,7 @@ int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
 	}
 	if (c->max_uw && (double)delta > allowed_uj(c->max_uw, dt_ns)) {
 		c->rejected++;
-		errprintf(err,
+		sc_errprintf(err,
 			"%s: energy_uj went from %" PRIu64 " to %" PRIu64
 			" in %.3f s: %.0f W is above the zone's ceiling of"
 			" %.0f W; interval not counted",

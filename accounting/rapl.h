@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sc_error.h"
+
 /* Microjoules per joule; also microwatts per watt. */
 #define RAPL_UJ_PER_J UINT64_C(1000000)
 #define RAPL_NS_PER_S INT64_C(1000000000)
@@ -18,14 +20,6 @@
  * on top of the measured interval before calling a delta impossible.
  */
 #define RAPL_SLACK_NS INT64_C(50000000)
-
-/*
- * First error of an operation: the zone (when known) and the problem. The
- * functions below never overwrite a message already set; err may be NULL.
- */
-struct rapl_error {
-	char text[512];
-};
 
 /*
  * One zone's energy counter. Readings are raw energy_uj values in
@@ -60,7 +54,7 @@ struct rapl_counter {
  */
 int rapl_counter_init(struct rapl_counter *c, const char *name,
 	uint64_t range_uj, uint64_t max_uw, uint64_t first_uj, int64_t now_ns,
-	struct rapl_error *err);
+	struct sc_error *err);
 
 /*
  * Advance a counter to raw reading raw_uj taken at now_ns. The delta is
@@ -80,7 +74,7 @@ int rapl_counter_init(struct rapl_counter *c, const char *name,
  * unchanged).
  */
 int rapl_counter_advance(struct rapl_counter *c, uint64_t raw_uj,
-	int64_t now_ns, uint64_t *delta_uj, struct rapl_error *err);
+	int64_t now_ns, uint64_t *delta_uj, struct sc_error *err);
 
 /*
  * Shortest time, in seconds, for a counter of range_uj to wrap when the

@@ -42,7 +42,7 @@ void learn_cost_init(struct learn_cost *c)
 void learn_cost_start(struct learn_cost *c)
 {
 	struct powercap_zones_options o = {.mode = POWERCAP_ZONES_PACKAGE};
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	bool first = c->wall_s == 0.0 && c->cpu_s == 0.0 && isnan(c->energy_j);
 
 	now_s(&c->t0);
@@ -57,7 +57,7 @@ void learn_cost_start(struct learn_cost *c)
 
 void learn_cost_tick(struct learn_cost *c)
 {
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	uint64_t uj;
 
 	if (!c->zones)
@@ -71,7 +71,7 @@ void learn_cost_tick(struct learn_cost *c)
 
 void learn_cost_stop(struct learn_cost *c)
 {
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct timespec ts;
 	uint64_t uj = 0;
 

@@ -73,7 +73,7 @@ static int build_tree(void)
 /* Open, poll POLLS times, print the figures. Returns 0 or -1. */
 static int measure(const char *label)
 {
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct powercap_zones *z;
 	uint64_t total = 0;
 	int64_t t0, t1;

@@ -28,7 +28,7 @@ clang -g -O1 -std=gnu11 -DFUZZ_LIBFUZZER \
 	$(pkg-config --cflags jansson zlib) \
 	"$top/tests/fuzz/fuzz_carbon_conf.c" \
 	"$top/accounting/carbon_conf.c" "$top/accounting/nodelist.c" \
-	"$top/accounting/sc_error.c" "$top/accounting/carbon.c" \
+	"$top/accounting/carbon.c" \
 	"$top/accounting/intensity.c" "$top/accounting/intensity_load.c" \
 	$(pkg-config --libs jansson zlib) -lm \
 	-o "$work/fuzz_carbon_conf"

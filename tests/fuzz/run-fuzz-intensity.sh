@@ -26,7 +26,6 @@ clang -g -O1 -std=gnu11 -DFUZZ_LIBFUZZER \
 	$(pkg-config --cflags jansson zlib) \
 	"$top/tests/fuzz/fuzz_intensity.c" \
 	"$top/accounting/intensity.c" "$top/accounting/intensity_load.c" \
-	"$top/accounting/sc_error.c" \
 	"$top/sched/shift.c" \
 	$(pkg-config --libs jansson zlib) -lm \
 	-o "$work/fuzz_intensity"

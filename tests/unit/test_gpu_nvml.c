@@ -44,7 +44,7 @@ static struct gpu_nvml *open_sim(
 	int64_t t, const char *const *expect, size_t nexpect)
 {
 	struct gpu_nvml_options o = {NVMLSIM_SO, expect, nexpect};
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct gpu_nvml *g = gpu_nvml_open(&o, t, &err);
 
 	ck_assert_msg(g, "gpu_nvml_open: %s", err.text);
@@ -56,7 +56,7 @@ static void open_fails(const char *library, const char *const *expect,
 	size_t nexpect, int e, const char *what)
 {
 	struct gpu_nvml_options o = {library, expect, nexpect};
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 
 	errno = 0;
 	ck_assert_ptr_null(gpu_nvml_open(&o, 0, &err));
@@ -152,7 +152,7 @@ static const struct row rows[] = {
 
 START_TEST(test_counter_and_power)
 {
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct gpu_nvml_info a, b;
 	struct gpu_nvml *g = NULL;
 	uint64_t total;
@@ -223,7 +223,7 @@ START_TEST(test_breaks)
 
 	for (i = 0; i < sizeof(breaks) / sizeof(breaks[0]); i++) {
 		const struct brk *r = &breaks[i];
-		struct powercap_zones_error err = {{0}};
+		struct sc_error err = {{0}};
 
 		sim("gpu uuid=GPU-a energy_mj=%" PRIu64 "\n", r->a_mj);
 		if (!g) {
@@ -243,7 +243,7 @@ START_TEST(test_breaks)
 	sim("gpu uuid=GPU-b counter=no power_mw=100000\n");
 	g = open_sim(0, NULL, 0);
 	{
-		struct powercap_zones_error err = {{0}};
+		struct sc_error err = {{0}};
 		struct gpu_nvml_info b;
 
 		ck_assert_int_eq(gpu_nvml_poll(g, 60 * S, &total, &err), 0);
@@ -269,7 +269,7 @@ END_TEST
 START_TEST(test_lost_devices)
 {
 	static const char *const both[] = {"GPU-a", "GPU-b"};
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct gpu_nvml *g;
 	uint64_t total = 42;
 
@@ -313,7 +313,7 @@ END_TEST
 /* Energy below a microjoule is carried to the next reading. */
 START_TEST(test_power_remainder)
 {
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	static const int64_t at_ns[] = {400000, 800000, 1200000, 2000000};
 	static const uint64_t want_uj[] = {0, 0, 1, 2};
 	struct gpu_nvml *g;
@@ -337,7 +337,7 @@ END_TEST
 /* The real library's name by default: absent here, so no GPUs. */
 START_TEST(test_default_library)
 {
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct gpu_nvml_options o = {0};
 
 	if (!access("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1", F_OK))

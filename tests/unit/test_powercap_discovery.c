@@ -220,7 +220,7 @@ static void build_tree(const struct sim_zone *zones)
 
 /* Discovery as an unprivileged user, in a child: 0 if the error matched. */
 static int open_as_nobody(
-	const struct discovery_case *tc, struct powercap_zones_error *err)
+	const struct discovery_case *tc, struct sc_error *err)
 {
 	struct passwd *pw = getpwnam("nobody");
 	int fds[2], status;
@@ -259,7 +259,7 @@ START_TEST(test_discovery_cases)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct discovery_case *tc = &cases[i];
 		struct powercap_zones_options o = {.mode = tc->mode};
-		struct powercap_zones_error err = {{0}};
+		struct sc_error err = {{0}};
 		struct powercap_zones_info info;
 		struct powercap_zones *z = NULL;
 		size_t want = 0;
@@ -337,7 +337,7 @@ START_TEST(test_polling)
 		 * (873 s) are. */
 		{350 * J, 40 * J, 1320 * J + 7, 300, 1, 750 * J},
 	};
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct powercap_zones_info info;
 	struct powercap_zones *z;
 	uint64_t total = 0;

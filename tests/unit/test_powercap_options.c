@@ -91,7 +91,7 @@ START_TEST(test_option_cases)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct option_case *tc = &cases[i];
-		struct powercap_zones_error err = {{0}};
+		struct sc_error err = {{0}};
 		struct powercap_options o;
 		int rc;
 
@@ -180,7 +180,7 @@ START_TEST(test_more_cases)
 
 	for (i = 0; i < sizeof(more_cases) / sizeof(more_cases[0]); i++) {
 		const struct more_case *tc = &more_cases[i];
-		struct powercap_zones_error err = {{0}};
+		struct sc_error err = {{0}};
 		struct powercap_options o;
 		int rc;
 
@@ -226,7 +226,7 @@ END_TEST
 /* A rejected value leaves earlier ones alone; the first error is kept. */
 START_TEST(test_first_error_kept)
 {
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct powercap_options o;
 
 	powercap_options_init(&o);

@@ -39,7 +39,7 @@ START_TEST(test_parse_stat)
 
 	for (i = 0; i < sizeof(stat_cases) / sizeof(stat_cases[0]); i++) {
 		const struct stat_case *tc = &stat_cases[i];
-		struct powercap_zones_error err = {{0}};
+		struct sc_error err = {{0}};
 		uint64_t busy = 0, total = 0;
 		int rc = cpu_share_parse_stat(tc->text, &busy, &total, &err);
 
@@ -269,7 +269,7 @@ END_TEST
 /* The node's busy time from a file; errors name it. */
 START_TEST(test_node_busy)
 {
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	char path[] = "/tmp/test_powercap_share.XXXXXX";
 	long hz = sysconf(_SC_CLK_TCK);
 	uint64_t busy;

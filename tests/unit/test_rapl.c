@@ -102,7 +102,7 @@ START_TEST(test_counter_cases)
 	for (i = 0; i < sizeof(counter_cases) / sizeof(counter_cases[0]); i++) {
 		const struct counter_case *tc = &counter_cases[i];
 		struct rapl_counter c;
-		struct rapl_error err = {{0}};
+		struct sc_error err = {{0}};
 
 		ck_assert_msg(rapl_counter_init(&c, tc->name, tc->range_uj,
 				      tc->max_uw, tc->first_uj, 0, &err) == 0,
@@ -151,7 +151,7 @@ START_TEST(test_init_errors)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct rapl_counter c;
-		struct rapl_error err = {{0}};
+		struct sc_error err = {{0}};
 
 		ck_assert_int_eq(rapl_counter_init(&c, "pkg", cases[i].range, 0,
 					 cases[i].first, 0, &err),
@@ -204,7 +204,7 @@ START_TEST(test_node_cases)
 		const struct node_case *tc = &node_cases[i];
 		struct rapl_counter c[4];
 		struct rapl_meter m;
-		struct rapl_error err = {{0}};
+		struct sc_error err = {{0}};
 
 		for (z = 0; z < tc->nzones; z++)
 			ck_assert_int_eq(rapl_counter_init(&c[z], tc->name,
@@ -256,7 +256,7 @@ START_TEST(test_million_polls_no_drift)
 	const int64_t dt = 10000000; /* 10 ms */
 	struct rapl_counter c;
 	struct rapl_meter m;
-	struct rapl_error err = {{0}};
+	struct sc_error err = {{0}};
 	uint64_t raw = RANGE_INTEL - 5000000, base_j, last_j = 0, k;
 
 	ck_assert_int_eq(rapl_counter_init(&c, "package-0", RANGE_INTEL,

@@ -313,14 +313,14 @@ static void free_gpu_expect(void)
  * when there are none and none are needed (auto, logged once); -1 with
  * err set otherwise.
  */
-static int open_gpus(int64_t t, struct powercap_zones_error *err)
+static int open_gpus(int64_t t, struct sc_error *err)
 {
 	struct gpu_nvml_options gopts = {
 		.library = pc.opts.nvml_library,
 		.expect = (const char *const *)pc.gpu_expect,
 		.nexpect = pc.ngpu_expect,
 	};
-	struct powercap_zones_error gerr = {{0}};
+	struct sc_error gerr = {{0}};
 
 	if (pc.opts.gpu == POWERCAP_GPU_NO)
 		return 0;
@@ -353,7 +353,7 @@ static int open_zones(int64_t t)
 		.mode = pc.opts.mode,
 		.max_uw = pc.opts.max_uw,
 	};
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct node_energy_split zero = {0};
 	unsigned failures = pc.node.failures;
 	int64_t down_ns = pc.node.down_ns;
@@ -418,7 +418,7 @@ static void lost_continuity(
  */
 static int poll_zones(void)
 {
-	struct powercap_zones_error err = {{0}}, gerr = {{0}};
+	struct sc_error err = {{0}}, gerr = {{0}};
 	struct node_energy_split split = {0};
 	uint64_t total = 0;
 	int64_t t = now_ns();
@@ -547,7 +547,7 @@ static uint64_t timeval_ns(const struct timeval *tv)
  * Returns 0, or -1 with err set.
  */
 static int read_cpu(
-	uint64_t *cpu_ns, uint64_t *busy_ns, struct powercap_zones_error *err)
+	uint64_t *cpu_ns, uint64_t *busy_ns, struct sc_error *err)
 {
 	struct cpu_share_proc *procs;
 	pid_t *pids = NULL;
@@ -597,7 +597,7 @@ static int read_cpu(
  */
 static void fill_share(acct_gather_energy_t *e)
 {
-	struct powercap_zones_error err = {{0}};
+	struct sc_error err = {{0}};
 	struct cpu_share_params p = {
 		.idle_uw = pc.opts.idle_uw,
 		.cpus = pc.step ? pc.step->cpus : 0,
@@ -878,7 +878,7 @@ static void read_options(s_p_hashtbl_t *tbl)
 	powercap_options_init(&o);
 	pc.conf_error[0] = '\0';
 	for (i = 0; i < NOPTIONS; i++) {
-		struct powercap_zones_error err = {{0}};
+		struct sc_error err = {{0}};
 		char *value = NULL;
 
 		pc.bad[i] = false;
