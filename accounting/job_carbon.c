@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "job_carbon.h"
@@ -23,18 +24,24 @@ static void why(struct job_carbon *out, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const struct job_nodes_memo *nodes_memo(const struct carbon_conf *conf,
+	const struct nodelist *nodes, job_carbon_node_size_fn *size_of,
+	void *arg, struct job_energy *je);
+
 /* Estimated IT energy when nothing was measured (Green Algorithms). */
 static int estimate(const struct carbon_conf *conf,
-	const struct job_record *job, struct job_energy *je)
+	const struct job_record *job, job_carbon_node_size_fn *size_of,
+	void *arg, struct job_energy *je)
 {
 	const struct carbon_node_group *g;
 	double elapsed = (double)(job->end - job->start);
 	double joules;
 
 	/* the estimate parameters of the job's first node (or DEFAULT) */
-	g = carbon_conf_node_group(conf, job->nodes && nodelist_count(job->nodes)
-			? nodelist_name(job->nodes, 0)
-			: "");
+	if (job->nodes && nodelist_count(job->nodes))
+		g = nodes_memo(conf, job->nodes, size_of, arg, je)->first_group;
+	else
+		g = carbon_conf_node_group(conf, "");
 	joules = carbon_estimate_energy_j(&g->estimate, job->cpu_time_s,
 		elapsed, job->alloc_mem_gb, job->alloc_gpus);
 	return job_energy_single(je, ENERGY_SOURCE_ESTIMATED,
@@ -134,10 +141,14 @@ static const struct job_nodes_memo *nodes_memo(const struct carbon_conf *conf,
 	const struct nodelist *nodes, job_carbon_node_size_fn *size_of,
 	void *arg, struct job_energy *je)
 {
-	/* Fibonacci hashing of the list's address */
+	/* Fibonacci hashing of the list's address: its top bits */
 	uint64_t h = (uint64_t)(uintptr_t)nodes * UINT64_C(11400714819323198485);
-	struct job_nodes_memo *m = &je->memo[(h >> 56) % JOB_NODES_MEMO];
+	struct job_nodes_memo *m;
 	size_t i, n = nodelist_count(nodes);
+
+	if (!je->memo)
+		je->memo = calloc(JOB_NODES_MEMO, sizeof(*je->memo));
+	m = je->memo ? &je->memo[h >> (64 - JOB_NODES_MEMO_BITS)] : &je->spare;
 
 	if (m->nodes == nodes && m->conf == conf && m->arg == arg)
 		return m;
@@ -149,6 +160,8 @@ static const struct job_nodes_memo *nodes_memo(const struct carbon_conf *conf,
 			carbon_conf_node_group(conf, node);
 		struct node_size ns;
 
+		if (i == 0)
+			m->first_group = g;
 		if (node_size(g, node, size_of, arg, &ns) < 0) {
 			m->bad = (long)i;
 			break;
@@ -218,7 +231,8 @@ int job_carbon_compute(const struct carbon_conf *conf,
 	}
 	if (job_energy_measured(job, je) < 0)
 		return -1;
-	if (je->source == ENERGY_SOURCE_NONE && estimate(conf, job, je) < 0)
+	if (je->source == ENERGY_SOURCE_NONE &&
+		estimate(conf, job, size_of, size_arg, je) < 0)
 		return -1;
 	out->source = je->source;
 	out->rule = je->rule;

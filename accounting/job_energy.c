@@ -397,5 +397,7 @@ void job_energy_release(struct job_energy *je)
 	je->iv = NULL;
 	je->clip = NULL;
 	je->cap = je->iv_cap = je->clip_cap = je->npieces = 0;
-	memset(je->memo, 0, sizeof(je->memo));
+	free(je->memo);
+	je->memo = NULL;
+	memset(&je->spare, 0, sizeof(je->spare));
 }

@@ -31,11 +31,15 @@ struct energy_piece {
 /*
  * job_carbon.c's memo of a node list's sizes and embodied rate, keyed by
  * pointers: a scratch must be released (job_energy_release) before the
- * node lists or the configuration it saw are freed and others made.
+ * node lists or the configuration it saw are freed and others made. 16384
+ * slots (1 MB, allocated at first use), so that the few thousand node
+ * lists a year of a cluster's jobs comes back to rarely share one.
  */
-#define JOB_NODES_MEMO 256
+#define JOB_NODES_MEMO_BITS 14
+#define JOB_NODES_MEMO (1u << JOB_NODES_MEMO_BITS)
 struct job_nodes_memo {
 	const void *nodes, *conf, *arg;
+	const void *first_group; /* of the first node: the estimate's */
 	double cpus, mem, gpus, rate;
 	long bad;
 };
@@ -58,8 +62,12 @@ struct job_energy {
 	int64_t *clip;
 	size_t clip_cap;
 	char why[160]; /* with ENERGY_SOURCE_PARTIAL: the first unknown step */
-	/* scratch of job_carbon_compute, which is given a job_energy */
-	struct job_nodes_memo memo[JOB_NODES_MEMO];
+	/*
+	 * scratch of job_carbon_compute, which is given a job_energy:
+	 * JOB_NODES_MEMO slots, or the spare one if they cannot be allocated
+	 */
+	struct job_nodes_memo *memo;
+	struct job_nodes_memo spare;
 };
 
 /*

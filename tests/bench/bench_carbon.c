@@ -1,14 +1,10 @@
 /*
  * bench_carbon.c: the carbon of 10^6 synthetic jobs under one carbon.conf
- * (job_carbon_compute only); fails below 2,500,000 jobs per second.
- *
- * Why that target: a large centre accounts a few million jobs a year, and
- * scarbon report over such a year should spend at most a second or two
- * in the model, far less than slurmdbd takes to return those jobs. The
- * model runs at 4 to 5.5 million jobs per second on the 2-core machines
- * here, depending on the machine; the target leaves room for a slower one
- * without hiding a real regression (a lost memo or a linear search per job
- * costs several times that).
+ * (job_carbon_compute only); fails below 5,000,000 jobs per second on
+ * one core (issue 6's target). The model runs at 7 to 9 million per
+ * second on the machines here: node lists' sizes, embodied rate and the
+ * estimate's node group memoised, so a memo that stops hitting or a
+ * linear search per job shows as a failure.
  *
  * The mix is what a cluster's accounting holds: single-node jobs with an
  * extern step (PrologFlags=Contain), batch + srun steps on one or two
@@ -33,7 +29,7 @@
 #include "job_carbon.h"
 
 #define BENCH_JOBS 1000000
-#define BENCH_MIN_JOBS_PER_S 2.5e6
+#define BENCH_MIN_JOBS_PER_S 5e6
 #define BENCH_PASSES 5
 #define T2023 1672531200 /* 2023-01-01T00:00:00Z */
 #define YEAR (365 * 86400)
