@@ -546,15 +546,27 @@ start_nodes() {
 	}
 }
 
+# True when the process of this pid file exists and is not a zombie.
+# Unlike pid_of, it does not ask whether the process is ours: right after
+# a start the pid cannot have been recycled, and a daemon's name or
+# environment as /proc shows them may change while it runs.
+launched_alive() {
+	local pid st
+	pid=$(head -n1 "$state/run/$1.pid" 2>/dev/null) || return 1
+	case $pid in ''|*[!0-9]*) return 1 ;; esac
+	st=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 # True when every node is idle (counted once, whatever partitions it is
 # in); a node whose slurmd (or raplsim) died ends the wait at once, with
 # its log.
 nodes_idle() {
 	local out i
 	for ((i = 1; i <= nodes; i++)); do
-		pid_of "slurmd-cn$i" >/dev/null ||
+		launched_alive "slurmd-cn$i" ||
 			die_log "$state/log/slurmd-cn$i.out $state/log/slurmd-cn$i.log" \
-				"slurmd of cn$i exited"
+				"slurmd of cn$i exited (pid $(head -n1 "$state/run/slurmd-cn$i.pid" 2>/dev/null))"
 	done
 	out=$(timeout 10 sinfo -h -N -o '%N %t') || return 1
 	[ "$(echo "$out" | sort -u | grep -c ' idle$')" -eq "$nodes" ]
