@@ -380,6 +380,21 @@ static void sort_entries(struct queue_entry *a, size_t n)
 	}
 }
 
+bool queue_any_fits(const struct wait_queue *q, int64_t procs)
+{
+	size_t i;
+
+	if (q->ranks)
+		return q->count &&
+		       tree_find(q, 0, procs > UINT32_MAX ? UINT32_MAX
+							  : (uint32_t)procs) !=
+			       SIZE_MAX;
+	for (i = 0; i < q->len; i++)
+		if (q->a[i].procs <= procs)
+			return true;
+	return false;
+}
+
 void queue_resort(
 	struct wait_queue *q, double (*score)(void *, uint32_t), void *arg)
 {

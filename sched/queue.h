@@ -90,6 +90,9 @@ void queue_remove_at(struct wait_queue *q, size_t pos);
 /* End of a pass: compacts a dynamic queue after removals. */
 void queue_commit(struct wait_queue *q);
 
+/* True when a waiting job asks for at most procs processors. */
+bool queue_any_fits(const struct wait_queue *q, int64_t procs);
+
 /* Dynamic queues: recompute every key with score(arg, idx) and sort. */
 void queue_resort(
 	struct wait_queue *q, double (*score)(void *, uint32_t), void *arg);

@@ -269,8 +269,18 @@ static int schedule(struct sim *s, size_t site, int64_t now)
 
 	st->last_pass = now;
 	st->stale = s->dynamic;
-	if (s->dynamic && bf->free > 0 && queue_count(&bf->queue))
+	if (s->dynamic && bf->free > 0 && queue_count(&bf->queue)) {
+		/*
+		 * Without reservations to keep, a pass in which no waiting
+		 * job fits the free processors starts nothing in any order:
+		 * the order is not needed (WFP3 and UNICEF re-score the
+		 * whole queue to sort it).
+		 */
+		if (s->cfg->backfill != BACKFILL_CONSERVATIVE &&
+			!queue_any_fits(&bf->queue, bf->free))
+			return 0;
 		sort_queue(s, site, now);
+	}
 	if (backfill_pass(bf, s->cfg->backfill, now, &s->started) < 0)
 		return -1;
 	for (i = 0; i < s->started.n; i++)
