@@ -106,6 +106,17 @@ int backfill_site_init(struct backfill_site *s, int64_t procs,
 	return queue_init_static(&s->queue, ranks);
 }
 
+int backfill_site_init_kinetic(struct backfill_site *s, int64_t procs,
+	int (*linear_of)(void *arg, uint32_t idx, struct policy_linear *lin),
+	void *arg, const struct swf_job *jobs, size_t njobs)
+{
+	memset(s, 0, sizeof(*s));
+	s->procs = s->free = procs;
+	s->jobs = jobs;
+	s->njobs = njobs;
+	return queue_init_kinetic(&s->queue, linear_of, arg);
+}
+
 void backfill_site_free(struct backfill_site *s)
 {
 	if (!s)
@@ -293,6 +304,11 @@ int backfill_enqueue(struct backfill_site *s, const struct queue_entry *e)
 		return plan_truncate(p, s->jobs, lo);
 	}
 	return 0;
+}
+
+void backfill_set_time(struct backfill_site *s, int64_t now)
+{
+	queue_set_time(&s->queue, now);
 }
 
 void backfill_rescore(struct backfill_site *s,
@@ -730,6 +746,10 @@ int backfill_pass(struct backfill_site *s, enum backfill_kind kind, int64_t now,
 	struct backfill_starts *out)
 {
 	out->n = 0;
+	if (s->queue.kin && kind != BACKFILL_NONE) {
+		errno = EINVAL;
+		return -1;
+	}
 	switch (kind) {
 	case BACKFILL_CONSERVATIVE:
 #ifdef BACKFILL_CHECK
@@ -759,6 +779,10 @@ int64_t backfill_expected_start(
 	size_t pos;
 	uint32_t q;
 
+	if (s->queue.kin) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (p) {
 		/* Conservative: validate the whole queue, then look. */
 		profile_advance(&p->prof, now);

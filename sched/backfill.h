@@ -65,11 +65,22 @@ int backfill_site_init(struct backfill_site *s, int64_t procs,
 	const struct queue_ranks *ranks, const struct swf_job *jobs,
 	size_t njobs);
 
+/*
+ * An empty site whose queue is kinetic (queue_init_kinetic: WFP3 or
+ * UNICEF, passes without backfilling only). 0, or -1 (ENOMEM).
+ */
+int backfill_site_init_kinetic(struct backfill_site *s, int64_t procs,
+	int (*linear_of)(void *arg, uint32_t idx, struct policy_linear *lin),
+	void *arg, const struct swf_job *jobs, size_t njobs);
+
 /* Accepts a zeroed or NULL site. */
 void backfill_site_free(struct backfill_site *s);
 
 /* Add a waiting job (its key orders a dynamic queue). 0, or -1 (ENOMEM). */
 int backfill_enqueue(struct backfill_site *s, const struct queue_entry *e);
+
+/* A kinetic queue in its order at now (queue_set_time); others: nothing. */
+void backfill_set_time(struct backfill_site *s, int64_t now);
 
 /*
  * Dynamic queues: recompute every waiting job's key with score(arg, idx)
@@ -123,6 +134,9 @@ void backfill_starts_free(struct backfill_starts *st);
  * A recomputed job first tries its previous reservation: it still holds
  * when nothing before it changed until the reservation's end. The passes
  * stop, as a full recomputation would, once no later job could start now.
+ *
+ * A kinetic queue knows only its head: a pass over it must be
+ * BACKFILL_NONE (else -1, EINVAL), after backfill_set_time.
  */
 int backfill_pass(struct backfill_site *s, enum backfill_kind kind, int64_t now,
 	struct backfill_starts *out);
@@ -130,7 +144,8 @@ int backfill_pass(struct backfill_site *s, enum backfill_kind kind, int64_t now,
 /*
  * When job idx (not queued here) could start at this site: the earliest
  * slot for it in the profile of the running jobs' estimated ends and the
- * queued jobs' conservative reservations in queue order. -1 on ENOMEM.
+ * queued jobs' conservative reservations in queue order. -1 on ENOMEM,
+ * or with a kinetic queue (EINVAL: its order is not known).
  */
 int64_t backfill_expected_start(
 	struct backfill_site *s, uint32_t idx, int64_t now);

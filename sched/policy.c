@@ -70,13 +70,34 @@ static double at_least(double v, double floor)
 	return v >= floor ? v : floor;
 }
 
+/*
+ * WFP3 and UNICEF, written once for policy_score and policy_linear_score
+ * so that both give the same bits.
+ */
+static double wfp3_score(double w, double p, double q)
+{
+	/* the cube by hand: pow() was two thirds of a WFP3 replay */
+	double l = w / p;
+
+	return -(l * l * l * q);
+}
+
+static double unicef_scale(double p, double q)
+{
+	return (q >= 2.0 ? log2(q) : POLICY_UNICEF_SERIAL_LOG2) * p;
+}
+
+static double unicef_score(double w, double scale)
+{
+	return -((w + POLICY_UNICEF_EPS) / scale);
+}
+
 double policy_score(enum policy_kind kind, const struct policy_job *job)
 {
 	double p = at_least(job->p, 1.0);
 	double q = at_least(job->q, 1.0);
 	double r = at_least(job->r, 1.0);
 	double w = at_least(job->w, 0.0);
-	double l;
 
 	switch (kind) {
 	case POLICY_FCFS:
@@ -86,12 +107,9 @@ double policy_score(enum policy_kind kind, const struct policy_job *job)
 	case POLICY_SAF:
 		return p * q;
 	case POLICY_WFP3:
-		/* the cube by hand: pow() was two thirds of a WFP3 replay */
-		l = w / p;
-		return -(l * l * l * q);
+		return wfp3_score(w, p, q);
 	case POLICY_UNICEF:
-		l = q >= 2.0 ? log2(q) : POLICY_UNICEF_SERIAL_LOG2;
-		return -((w + POLICY_UNICEF_EPS) / (l * p));
+		return unicef_score(w, unicef_scale(p, q));
 	case POLICY_F1:
 		return log10(p) * q + 870.0 * log10(r);
 	case POLICY_F2:
@@ -118,6 +136,40 @@ double policy_score(enum policy_kind kind, const struct policy_job *job)
 		return v < -DBL_MAX ? -DBL_MAX : v;
 	}
 	return at_least(job->r, 0.0);
+}
+
+bool policy_linear_form(enum policy_kind kind, const struct policy_job *job,
+	struct policy_linear *lin)
+{
+	double p = at_least(job->p, 1.0);
+	double q = at_least(job->q, 1.0);
+
+	if (kind == POLICY_WFP3) {
+		/* (w / p)^3 q grows as its cube root, w cbrt(q) / p */
+		*lin = (struct policy_linear){.kind = kind,
+			.scale = p,
+			.weight = q,
+			.rate = cbrt(q) / p};
+		return true;
+	}
+	if (kind == POLICY_UNICEF) {
+		double scale = unicef_scale(p, q);
+
+		*lin = (struct policy_linear){.kind = kind,
+			.scale = scale,
+			.rate = 1.0 / scale,
+			.offset = POLICY_UNICEF_EPS / scale};
+		return true;
+	}
+	return false;
+}
+
+double policy_linear_score(const struct policy_linear *lin, double w)
+{
+	w = at_least(w, 0.0);
+	if (lin->kind == POLICY_WFP3)
+		return wfp3_score(w, lin->scale, lin->weight);
+	return unicef_score(w, lin->scale);
 }
 
 bool policy_is_dynamic(enum policy_kind kind)

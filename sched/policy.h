@@ -72,6 +72,33 @@ struct policy_job {
 double policy_score(enum policy_kind kind, const struct policy_job *job);
 
 /*
+ * WFP3 and UNICEF seen as lines in the wait w: a job's order value
+ * v(w) = rate * w + offset grows with w, and of two jobs the one with the
+ * larger v has the smaller score (runs first), so their order changes at
+ * most once, where the lines cross (sched/kinetic.h uses this). The score
+ * itself is policy_linear_score: bit for bit policy_score's for that wait.
+ * rate > 0 is exact only up to rounding (WFP3's is cbrt(q) / p): a caller
+ * that predicts a crossing from it must allow some slack.
+ */
+struct policy_linear {
+	enum policy_kind kind;
+	double scale;	/* WFP3: p; UNICEF: log2(q) * p (both clamped) */
+	double weight;	/* WFP3: q */
+	double rate;	/* v per second of wait */
+	double offset;	/* v at w = 0 */
+};
+
+/*
+ * The linear form of job (its w is ignored) under kind: true for WFP3 and
+ * UNICEF, false (lin untouched) for every other policy.
+ */
+bool policy_linear_form(enum policy_kind kind, const struct policy_job *job,
+	struct policy_linear *lin);
+
+/* The score at wait w (clamped to >= 0, as policy_score does). */
+double policy_linear_score(const struct policy_linear *lin, double w);
+
+/*
  * True if the score changes with time: WFP3, UNICEF (w), and learned
  * policies whose formula has w or c.
  */

@@ -9,15 +9,24 @@
 
 #include "queue.h"
 
+/* a before b: queue_entry_cmp < 0, inlined for the sort's inner loop */
+static inline bool entry_less(
+	const struct queue_entry *a, const struct queue_entry *b)
+{
+	if (a->key != b->key)
+		return a->key < b->key;
+	if (a->submit != b->submit)
+		return a->submit < b->submit;
+	return a->idx < b->idx;
+}
+
 int queue_entry_cmp(const void *pa, const void *pb)
 {
 	const struct queue_entry *a = pa, *b = pb;
 
-	if (a->key != b->key)
-		return a->key < b->key ? -1 : 1;
-	if (a->submit != b->submit)
-		return a->submit < b->submit ? -1 : 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
+	if (entry_less(a, b))
+		return -1;
+	return entry_less(b, a);
 }
 
 /* ---- ranks ---- */
@@ -170,6 +179,54 @@ void queue_init_dynamic(struct wait_queue *q)
 	memset(q, 0, sizeof(*q));
 }
 
+int queue_init_kinetic(struct wait_queue *q,
+	int (*linear_of)(void *arg, uint32_t idx, struct policy_linear *lin),
+	void *arg)
+{
+	memset(q, 0, sizeof(*q));
+	q->kin = calloc(1, sizeof(*q->kin));
+	if (!q->kin) {
+		errno = ENOMEM;
+		return -1;
+	}
+	q->linear_of = linear_of;
+	q->linear_arg = arg;
+	return 0;
+}
+
+/* Kinetic queues: the head, if it needs at most limit procs. */
+static uint32_t kinetic_next(const struct wait_queue *q, size_t pos,
+	int64_t limit)
+{
+	const struct kinetic_job *head;
+
+	if (pos != 0 || !(head = kinetic_head(q->kin)) || head->procs > limit)
+		return QUEUE_NONE;
+	return head->idx;
+}
+
+static int kinetic_queue_insert(
+	struct wait_queue *q, const struct queue_entry *e)
+{
+	struct kinetic_job j = {
+		.submit = e->submit, .idx = e->idx, .procs = e->procs};
+
+	if (q->linear_of(q->linear_arg, e->idx, &j.lin) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (kinetic_insert(q->kin, &j) < 0)
+		return -1;
+	q->count++;
+	return 0;
+}
+
+void queue_set_time(struct wait_queue *q, int64_t now)
+{
+	if (q->kin)
+		kinetic_advance(q->kin, now);
+}
+
 void queue_free(struct wait_queue *q)
 {
 	if (!q)
@@ -180,6 +237,8 @@ void queue_free(struct wait_queue *q)
 	}
 	free(q->idx_of);
 	free(q->a);
+	kinetic_free(q->kin);
+	free(q->kin);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -277,6 +336,8 @@ int queue_insert(struct wait_queue *q, const struct queue_entry *e)
 {
 	struct queue_entry *grown;
 
+	if (q->kin)
+		return kinetic_queue_insert(q, e);
 	if (q->ranks) {
 		uint32_t rank = q->ranks->rank_of[e->idx];
 
@@ -311,6 +372,8 @@ uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit)
 		return QUEUE_NONE;
 	if (limit >= UINT32_MAX)
 		limit = UINT32_MAX - 1;
+	if (q->kin)
+		return kinetic_next(q, *pos, limit);
 	if (q->ranks) {
 		if (*pos >= q->ranks->n)
 			return QUEUE_NONE;
@@ -332,6 +395,11 @@ uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit)
 
 void queue_remove_at(struct wait_queue *q, size_t pos)
 {
+	if (q->kin) {
+		kinetic_remove_head(q->kin); /* pos is 0, the head */
+		q->count--;
+		return;
+	}
 	if (q->ranks) {
 		tree_set(q, pos, UINT32_MAX);
 		q->count--;
@@ -346,7 +414,7 @@ void queue_commit(struct wait_queue *q)
 {
 	size_t i, o = 0;
 
-	if (q->ranks || !q->removed)
+	if (q->ranks || q->kin || !q->removed)
 		return;
 	for (i = 0; i < q->len; i++)
 		if (q->a[i].idx != QUEUE_NONE)
@@ -367,7 +435,7 @@ static void sort_entries(struct queue_entry *a, size_t n)
 		struct queue_entry x = a[i];
 		size_t j = i;
 
-		while (j > 0 && queue_entry_cmp(&x, &a[j - 1]) < 0) {
+		while (j > 0 && entry_less(&x, &a[j - 1])) {
 			a[j] = a[j - 1];
 			j--;
 			moves++;
@@ -384,6 +452,15 @@ bool queue_any_fits(const struct wait_queue *q, int64_t procs)
 {
 	size_t i;
 
+	if (q->kin) {
+		const struct kinetic *k = q->kin;
+
+		for (i = 0; i < k->cap; i++)
+			if (k->node[k->cap + i].winner != KINETIC_NONE &&
+				k->job[i].procs <= procs)
+				return true;
+		return false;
+	}
 	if (q->ranks)
 		return q->count &&
 		       tree_find(q, 0, procs > UINT32_MAX ? UINT32_MAX
@@ -400,7 +477,7 @@ void queue_resort(
 {
 	size_t i;
 
-	if (q->ranks)
+	if (q->ranks || q->kin)
 		return;
 	queue_commit(q);
 	for (i = 0; i < q->len; i++)

@@ -2,7 +2,8 @@
  * queue.h: a site's wait queue in priority order. Static policies index
  * the queued jobs by their precomputed rank in a 64-ary tree of the least
  * procs below each node, so that the next job that fits is found in a few
- * cache lines; dynamic ones a sorted array.
+ * cache lines; dynamic ones a sorted array, or for WFP3 and UNICEF without
+ * backfilling a kinetic tournament that knows only the head (kinetic.h).
  */
 #ifndef SCHED_QUEUE_H
 #define SCHED_QUEUE_H
@@ -10,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kinetic.h"
 
 #define QUEUE_NONE UINT32_MAX
 
@@ -67,12 +70,25 @@ struct wait_queue {
 	size_t len, acap;
 	bool removed;
 	size_t count;
+	/* kinetic: the tournament, and each job's line from the caller */
+	struct kinetic *kin;
+	int (*linear_of)(void *arg, uint32_t idx, struct policy_linear *lin);
+	void *linear_arg;
 };
 
 /* Static queue over ranks (not owned). 0, or -1 (ENOMEM). */
 int queue_init_static(struct wait_queue *q, const struct queue_ranks *ranks);
 /* Dynamic queue: entries appended, ordered by queue_resort. */
 void queue_init_dynamic(struct wait_queue *q);
+/*
+ * Kinetic queue: only its head is known (position 0 of queue_next and
+ * queue_remove_at); for passes without backfilling. linear_of(arg, idx,
+ * lin) gives a job's line (policy_linear_form), 0 or -1. 0, or -1
+ * (ENOMEM).
+ */
+int queue_init_kinetic(struct wait_queue *q,
+	int (*linear_of)(void *arg, uint32_t idx, struct policy_linear *lin),
+	void *arg);
 void queue_free(struct wait_queue *q);
 
 /* Add an entry (its key is only used by dynamic queues until resorted). */
@@ -92,6 +108,9 @@ void queue_commit(struct wait_queue *q);
 
 /* True when a waiting job asks for at most procs processors. */
 bool queue_any_fits(const struct wait_queue *q, int64_t procs);
+
+/* Kinetic queues: the order at now (>= the last now); others: nothing. */
+void queue_set_time(struct wait_queue *q, int64_t now);
 
 /* Dynamic queues: recompute every key with score(arg, idx) and sort. */
 void queue_resort(

@@ -58,6 +58,9 @@ struct sim {
 	int64_t advance;	  /* jobs arrive this long before submit */
 	int64_t idle_from;	  /* origin, or an earlier first start */
 	bool dynamic;
+	bool kinetic;	    /* a dynamic queue kept by kinetic.h */
+	/* WFP3 and UNICEF re-sorted: each job's line, to re-score it fast */
+	struct policy_linear *lin;
 	bool carbon_policy; /* a learned policy that reads c */
 	size_t done;
 };
@@ -164,9 +167,61 @@ static double job_score(const struct sim *s, uint32_t idx, int64_t now)
 		.w = (double)(now - j->submit),
 	};
 
+	if (s->lin)
+		return policy_linear_score(&s->lin[idx], pj.w);
 	if (s->carbon_policy)
 		pj.c = carbon_ratio(s, idx, now);
 	return policy_score(s->cfg->policy, &pj);
+}
+
+/* A kinetic queue's line for job idx (queue_init_kinetic). */
+static int job_linear(void *arg, uint32_t idx, struct policy_linear *lin)
+{
+	const struct sim *s = arg;
+	const struct swf_job *j = &s->w->jobs[idx];
+	struct policy_job pj = {
+		.p = (double)j->estimate,
+		.q = (double)j->procs,
+		.r = (double)(j->submit - s->origin),
+	};
+
+	return policy_linear_form(s->cfg->policy, &pj, lin) ? 0 : -1;
+}
+
+/*
+ * A dynamic queue re-sorted at every pass re-scores each job from its
+ * line when the policy has lines (a division and a few products, where
+ * UNICEF's score takes a log2). NULL when it has none. 0, or -1 (ENOMEM).
+ */
+static int build_lines(struct sim *s)
+{
+	size_t n = s->w->njobs;
+
+	if (!s->dynamic || s->kinetic ||
+		job_linear(s, 0, &(struct policy_linear){0}) < 0)
+		return 0;
+	s->lin = malloc(n * sizeof(*s->lin));
+	if (!s->lin)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		(void)job_linear(s, (uint32_t)i, &s->lin[i]);
+	return 0;
+}
+
+/*
+ * A kinetic queue serves a dynamic policy that has lines (WFP3, UNICEF)
+ * when only the head matters: no backfilling, one site (space shifting
+ * asks for the whole order), and no job known before its submit time
+ * (its wait would be clamped at 0, which is not a line).
+ */
+static bool kinetic_fits(const struct sim *s)
+{
+	struct policy_linear lin;
+	struct policy_job pj = {.p = 1.0, .q = 1.0, .r = 1.0};
+
+	return s->dynamic && s->cfg->backfill == BACKFILL_NONE &&
+	       s->cfg->nsites == 1 && s->advance == 0 &&
+	       policy_linear_form(s->cfg->policy, &pj, &lin);
 }
 
 static struct queue_entry job_entry(
@@ -269,7 +324,10 @@ static int schedule(struct sim *s, size_t site, int64_t now)
 
 	st->last_pass = now;
 	st->stale = s->dynamic;
-	if (s->dynamic && bf->free > 0 && queue_count(&bf->queue)) {
+	if (s->kinetic) {
+		if (bf->free > 0 && queue_count(&bf->queue))
+			backfill_set_time(bf, now);
+	} else if (s->dynamic && bf->free > 0 && queue_count(&bf->queue)) {
 		/*
 		 * Without reservations to keep, a pass in which no waiting
 		 * job fits the free processors starts nothing in any order:
@@ -503,6 +561,7 @@ static void sim_state_free(struct sim *s)
 	}
 	free(s->ends.a);
 	free(s->held.a);
+	free(s->lin);
 	backfill_starts_free(&s->started);
 	queue_ranks_free(&s->ranks);
 }
@@ -546,9 +605,17 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 	last = s.origin - s.advance;
 	if (!s.dynamic && build_ranks(&s, order) < 0)
 		goto nomem;
+	s.kinetic = kinetic_fits(&s);
+	if (build_lines(&s) < 0)
+		goto nomem;
 	for (i = 0; i < cfg->nsites; i++)
-		if (backfill_site_init(&s.sites[i].bf, cfg->sites[i].procs,
-			    s.dynamic ? NULL : &s.ranks, w->jobs, n) < 0)
+		if ((s.kinetic ? backfill_site_init_kinetic(&s.sites[i].bf,
+					 cfg->sites[i].procs, job_linear, &s,
+					 w->jobs, n)
+			       : backfill_site_init(&s.sites[i].bf,
+					 cfg->sites[i].procs,
+					 s.dynamic ? NULL : &s.ranks, w->jobs,
+					 n)) < 0)
 			goto nomem;
 
 	for (;;) {

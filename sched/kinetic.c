@@ -1,0 +1,226 @@
+/*
+ * kinetic.c: a kinetic tournament over the queued jobs of a WFP3 or
+ * UNICEF queue (see kinetic.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kinetic.h"
+
+#define KINETIC_FIRST_CAP 64
+/* Lines closer to parallel than this are compared every second. */
+#define KINETIC_NEAR_PARALLEL 1e-6
+/* Far enough to mean never, and safe to add to any trace time. */
+#define KINETIC_FAR 1e15
+
+void kinetic_free(struct kinetic *k)
+{
+	if (!k)
+		return;
+	free(k->job);
+	free(k->node);
+	free(k->free_slot);
+	memset(k, 0, sizeof(*k));
+}
+
+/* True when slot a runs before slot b at now: queue_entry_cmp's order. */
+static bool runs_first(const struct kinetic *k, uint32_t a, uint32_t b,
+	int64_t now)
+{
+	const struct kinetic_job *x = &k->job[a], *y = &k->job[b];
+	double sx = policy_linear_score(&x->lin, (double)(now - x->submit));
+	double sy = policy_linear_score(&y->lin, (double)(now - y->submit));
+
+	if (sx != sy)
+		return sx < sy;
+	if (x->submit != y->submit)
+		return x->submit < y->submit;
+	return x->idx < y->idx;
+}
+
+static bool same_line(const struct policy_linear *a,
+	const struct policy_linear *b)
+{
+	return a->scale == b->scale && a->weight == b->weight;
+}
+
+/*
+ * When the loser may first run before the winner, both compared at now:
+ * never for the same line (a score never falls behind a later-submitted
+ * twin's), never if the loser's line is flatter, else where the lines
+ * cross, less a slack for rounding (the score's own and the lines').
+ */
+static int64_t overtake_time(const struct kinetic *k, uint32_t win,
+	uint32_t lose, int64_t now)
+{
+	const struct kinetic_job *a = &k->job[win], *b = &k->job[lose];
+	double ra = a->lin.rate, rb = b->lin.rate, dt;
+	double va, vb;
+
+	if (same_line(&a->lin, &b->lin))
+		return INT64_MAX;
+	if (fabs(rb - ra) <= KINETIC_NEAR_PARALLEL * fmax(ra, rb))
+		return now + 1;
+	if (rb < ra)
+		return INT64_MAX;
+	va = ra * (double)(now - a->submit) + a->lin.offset;
+	vb = rb * (double)(now - b->submit) + b->lin.offset;
+	dt = (va - vb) / (rb - ra);
+	if (!(dt < KINETIC_FAR))
+		return now + (int64_t)KINETIC_FAR;
+	dt = floor(dt * (1.0 - KINETIC_NEAR_PARALLEL)) - 2.0;
+	return dt < 1.0 ? now + 1 : now + (int64_t)dt;
+}
+
+/* The least due of node n's subtree, its own fail included. */
+static void update_due(struct kinetic *k, size_t n)
+{
+	struct kinetic_node *x = &k->node[n];
+
+	x->due = x->fail;
+	if (k->node[2 * n].due < x->due)
+		x->due = k->node[2 * n].due;
+	if (k->node[2 * n + 1].due < x->due)
+		x->due = k->node[2 * n + 1].due;
+}
+
+/* Play match n (both children right at now). True if its winner changed. */
+static bool play(struct kinetic *k, size_t n, int64_t now)
+{
+	struct kinetic_node *x = &k->node[n];
+	uint32_t a = k->node[2 * n].winner, b = k->node[2 * n + 1].winner;
+	uint32_t old = x->winner;
+
+	x->fail = INT64_MAX;
+	if (a == KINETIC_NONE || b == KINETIC_NONE) {
+		x->winner = a == KINETIC_NONE ? b : a;
+	} else if (runs_first(k, a, b, now)) {
+		x->winner = a;
+		x->fail = overtake_time(k, a, b, now);
+	} else {
+		x->winner = b;
+		x->fail = overtake_time(k, b, a, now);
+	}
+	update_due(k, n);
+	return x->winner != old;
+}
+
+/*
+ * Replay the matches under n that are due by now, bottom up: a match is
+ * played again when its certificate fails or a child's winner changed.
+ * True when n's winner changed.
+ */
+static bool replay(struct kinetic *k, size_t n, int64_t now)
+{
+	bool changed = false;
+
+	/* leaves are never due: only matches are looked into */
+	if (2 * n < k->cap) {
+		if (k->node[2 * n].due <= now)
+			changed = replay(k, 2 * n, now);
+		if (k->node[2 * n + 1].due <= now)
+			changed |= replay(k, 2 * n + 1, now);
+	}
+	if (changed || k->node[n].fail <= now)
+		return play(k, n, now);
+	update_due(k, n);
+	return false;
+}
+
+/*
+ * Leaf n's job came or went: its match must be played again, and the
+ * replay must reach it.
+ */
+static void mark_path(struct kinetic *k, size_t n)
+{
+	n /= 2;
+	k->node[n].fail = INT64_MIN;
+	for (; n >= 1; n /= 2)
+		k->node[n].due = INT64_MIN;
+}
+
+/* Double the slots (the tree is rebuilt at the next replay). 0 or -1. */
+static int grow(struct kinetic *k)
+{
+	size_t cap = k->cap ? 2 * k->cap : KINETIC_FIRST_CAP, i;
+	struct kinetic_job *job = realloc(k->job, cap * sizeof(*job));
+	struct kinetic_node *node;
+	uint32_t *free_slot;
+
+	if (!job)
+		goto nomem;
+	k->job = job;
+	free_slot = realloc(k->free_slot, cap * sizeof(*free_slot));
+	if (!free_slot)
+		goto nomem;
+	k->free_slot = free_slot;
+	node = malloc(2 * cap * sizeof(*node));
+	if (!node)
+		goto nomem;
+	for (i = 1; i < cap; i++)
+		node[i] = (struct kinetic_node){KINETIC_NONE, INT64_MIN,
+			INT64_MIN};
+	for (i = 0; i < cap; i++)
+		node[cap + i] = (struct kinetic_node){
+			i < k->cap ? k->node[k->cap + i].winner : KINETIC_NONE,
+			INT64_MAX, INT64_MAX};
+	/* the lowest slots are taken first */
+	for (i = cap; i-- > k->cap;)
+		k->free_slot[k->nfree++] = (uint32_t)i;
+	free(k->node);
+	k->node = node;
+	k->cap = cap;
+	return 0;
+nomem:
+	errno = ENOMEM;
+	return -1;
+}
+
+int kinetic_insert(struct kinetic *k, const struct kinetic_job *j)
+{
+	uint32_t s;
+
+	if (k->nfree == 0 && grow(k) < 0)
+		return -1;
+	s = k->free_slot[--k->nfree];
+	k->job[s] = *j;
+	k->node[k->cap + s].winner = s;
+	mark_path(k, k->cap + s);
+	k->count++;
+	return 0;
+}
+
+void kinetic_advance(struct kinetic *k, int64_t now)
+{
+	k->now = now;
+	if (k->cap && k->node[1].due <= now)
+		(void)replay(k, 1, now);
+}
+
+const struct kinetic_job *kinetic_head(struct kinetic *k)
+{
+	if (!k->count)
+		return NULL;
+	if (k->node[1].due <= k->now)
+		(void)replay(k, 1, k->now);
+	return &k->job[k->node[1].winner];
+}
+
+void kinetic_remove_head(struct kinetic *k)
+{
+	uint32_t s;
+
+	if (!k->count)
+		return;
+	if (k->node[1].due <= k->now)
+		(void)replay(k, 1, k->now);
+	s = k->node[1].winner;
+	k->node[k->cap + s].winner = KINETIC_NONE;
+	k->free_slot[k->nfree++] = s;
+	k->count--;
+	mark_path(k, k->cap + s);
+	(void)replay(k, 1, k->now); /* the root is due: marked */
+}

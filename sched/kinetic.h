@@ -1,0 +1,75 @@
+/*
+ * kinetic.h: the head of a wait queue ordered by WFP3 or UNICEF, whose
+ * scores change with time, kept as a kinetic tournament (Basch, Guibas and
+ * Hershberger, "Data structures for mobile data", SODA 1997).
+ *
+ * Each match of a binary tree over the queued jobs remembers its winner at
+ * the time it was played and the first second at which the loser may
+ * overtake it: a job's order value is a line in time (policy_linear_form),
+ * so two jobs swap at most once. Moving the clock replays only the matches
+ * that are due, instead of re-scoring and re-sorting the whole queue at
+ * every pass. Every match is decided on the jobs' exact scores at that
+ * second (policy_linear_score, then submit time, then idx: the order of
+ * queue_entry_cmp), so the head is always the one a sort of the queue at
+ * that second would put first; the lines only say when to look again,
+ * with slack for their rounding, and pairs too close to parallel for that
+ * are looked at again every second.
+ */
+#ifndef SCHED_KINETIC_H
+#define SCHED_KINETIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+#define KINETIC_NONE UINT32_MAX
+
+/* A queued job. */
+struct kinetic_job {
+	struct policy_linear lin;
+	int64_t submit;
+	uint32_t idx;
+	int32_t procs;
+};
+
+/* A match: its winner (a slot), when it must be replayed, and below. */
+struct kinetic_node {
+	uint32_t winner; /* KINETIC_NONE: no job below */
+	int64_t fail;	 /* replay at or after this second */
+	int64_t due;	 /* the least fail in the subtree (INT64_MIN: dirty) */
+};
+
+/*
+ * Zero-initialise. Slots hold jobs; node[1] is the final, node[cap + s] the
+ * leaf of slot s.
+ */
+struct kinetic {
+	struct kinetic_job *job; /* by slot */
+	struct kinetic_node *node;
+	uint32_t *free_slot; /* a stack of empty slots */
+	size_t nfree;
+	size_t cap; /* slots, a power of 2 */
+	size_t count;
+	int64_t now; /* the matches are right at this second */
+};
+
+/* Accepts a zeroed struct. */
+void kinetic_free(struct kinetic *k);
+
+/* Queue a job that has waited >= 0 s by the next kinetic_advance. 0/-1. */
+int kinetic_insert(struct kinetic *k, const struct kinetic_job *j);
+
+/* Move the clock to now (>= the last now) and replay the matches due. */
+void kinetic_advance(struct kinetic *k, int64_t now);
+
+/*
+ * The head at the last advance's second (jobs queued since are played in
+ * at that second), or NULL if the queue is empty.
+ */
+const struct kinetic_job *kinetic_head(struct kinetic *k);
+
+/* Remove the head, and replay its matches at the same second. */
+void kinetic_remove_head(struct kinetic *k);
+
+#endif
