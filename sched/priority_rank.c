@@ -10,13 +10,14 @@
 #include "priority_rank.h"
 
 double rank_score(enum policy_kind policy, double time_limit_s, double cpus,
-	int64_t submit, int64_t origin, int64_t now)
+	int64_t submit, int64_t origin, int64_t now, double c)
 {
 	struct policy_job pj = {
 		.p = time_limit_s,
 		.q = cpus,
 		.r = (double)(submit - origin),
 		.w = (double)(now - submit),
+		.c = c,
 	};
 
 	return policy_score(policy, &pj);

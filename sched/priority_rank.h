@@ -37,10 +37,13 @@ struct rank_state {
 
 /*
  * The policy inputs of a live job: p its time limit (s), q its CPUs,
- * submit time, and now; r = submit - origin, w = now - submit.
+ * submit time, and now; r = submit - origin, w = now - submit; c the
+ * grid's intensity now over its day-ahead minimum, minus 1, where it will
+ * run (shift_carbon_ratio; 0 when unknown), read only by learned policies
+ * with a carbon term.
  */
 double rank_score(enum policy_kind policy, double time_limit_s, double cpus,
-	int64_t submit, int64_t origin, int64_t now);
+	int64_t submit, int64_t origin, int64_t now, double c);
 
 /*
  * Jobs added between two updates above the first or below the last ranked

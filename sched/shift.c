@@ -234,3 +234,20 @@ long shift_choose_site(const struct shift_site *sites, size_t n, int64_t now,
 	}
 	return best;
 }
+
+double shift_carbon_ratio(const struct intensity_series *s, int64_t t0)
+{
+	double now, lo;
+	int64_t t = t0;
+
+	if (!s)
+		return 0.0;
+	now = lo = intensity_series_at(s, t0);
+	while ((t = intensity_series_next_change(s, t)) < t0 + 86400) {
+		double v = intensity_series_at(s, t);
+
+		if (v < lo)
+			lo = v;
+	}
+	return lo > 0 ? now / lo - 1.0 : 0.0;
+}

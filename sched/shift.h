@@ -23,6 +23,14 @@ const char *forecast_name(enum forecast_kind kind);
 int forecast_parse(const char *name, enum forecast_kind *kind);
 
 /*
+ * The carbon variable c of a learned policy (policy.h): the intensity at t0
+ * over the least intensity of [t0, t0 + 24 h), minus 1 (>= 0; 0 without a
+ * series or when that least value is <= 0). Unix seconds. The simulator,
+ * carbonlearn's training and the live site_factor plugin all use this.
+ */
+double shift_carbon_ratio(const struct intensity_series *s, int64_t t0);
+
+/*
  * Forecast of the integral of intensity over [t0, t1) (gCO2e/kWh times
  * seconds) as known at time now. All times are unix seconds; t0 <= t1
  * (else 0). Persistence forecasts t from t - k * 86400, the smallest

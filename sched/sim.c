@@ -133,27 +133,13 @@ static struct hent heap_pop(struct heap *h)
 /* ---- queue ---- */
 
 /*
- * c of a learned policy: the intensity at now over the minimum of the next
- * day at the job's site (the series itself, an oracle forecast), minus 1;
- * 0 without a series. As carbonlearn's training (sample.h).
+ * c of a learned policy at the job's site (shift_carbon_ratio of the series
+ * itself, an oracle forecast), as carbonlearn's training (sample.h).
  */
 static double carbon_ratio(const struct sim *s, uint32_t idx, int64_t now)
 {
-	const struct intensity_series *ci =
-		s->cfg->sites[s->res->jobs[idx].site].ci;
-	int64_t t0 = s->cfg->carbon_epoch + now, t = t0;
-	double v, lo;
-
-	if (!ci)
-		return 0.0;
-	v = lo = intensity_series_at(ci, t0);
-	while ((t = intensity_series_next_change(ci, t)) < t0 + 86400) {
-		double x = intensity_series_at(ci, t);
-
-		if (x < lo)
-			lo = x;
-	}
-	return lo > 0 ? v / lo - 1.0 : 0.0;
+	return shift_carbon_ratio(s->cfg->sites[s->res->jobs[idx].site].ci,
+		s->cfg->carbon_epoch + now);
 }
 
 /* The job's queue score at now under the configured policy. */

@@ -14,8 +14,8 @@
 
 #include "intensity.h"
 #include "sample.h"
+#include "shift.h"
 
-#define DAY 86400
 
 /* ---- random numbers: xoshiro256** seeded by splitmix64 ---- */
 
@@ -174,21 +174,6 @@ static void draw_order(struct rng *r, enum sample_first first, size_t n,
 	}
 }
 
-/* I(t0) / min over [t0, t0 + 1 day) - 1, t0 in unix time. */
-static double carbon_ratio(const struct intensity_series *ci, int64_t t0)
-{
-	double now = intensity_series_at(ci, t0), lo = now;
-	int64_t t = t0;
-
-	while ((t = intensity_series_next_change(ci, t)) < t0 + DAY) {
-		double v = intensity_series_at(ci, t);
-
-		if (v < lo)
-			lo = v;
-	}
-	return lo > 0 ? now / lo - 1.0 : 0.0;
-}
-
 void sample_score_orders(size_t nqueue, const uint8_t *orders,
 	const double *outcome, size_t ntrials, double *score)
 {
@@ -234,7 +219,7 @@ int sample_scores(const struct trial_tuple *t, const struct sample_config *cfg,
 		for (k = 0; k < t->nqueue; k++)
 			gref += (double)t->queue[k].procs *
 				(double)t->queue[k].runtime * mean_ci;
-		*c = carbon_ratio(cb->ci, base + t->after.clock);
+		*c = shift_carbon_ratio(cb->ci, base + t->after.clock);
 	}
 	for (k = 0; k < t->nqueue; k++)
 		score[k] = 0.0;

@@ -116,7 +116,7 @@ static size_t update(struct rank_state *st, struct rank_job *scratch,
 		scratch[i].submit = j->submit;
 		scratch[i].id = j->id;
 		scratch[i].score = rank_score(policy, j->time_limit_s, j->cpus,
-			j->submit, origin, now);
+			j->submit, origin, now, 0.0);
 	}
 	if (rank_update(st, scratch, n, SITE_FACTOR_MAX, origin) < 0)
 		return 0;

@@ -5,6 +5,10 @@
 # (policy_order.py, no code shared with sched/policy.c) computes from the
 # same jobs, for F1 and then, after carbon.conf is changed on the running
 # controller (no restart), for SPF; no two pending jobs share a priority.
+# Then learned policy files: one with F1's formula orders as F1, and one
+# with a carbon term reads c from the region's forecast file: a forecast of
+# 300 g now and 100 g later in the day gives c = 300 / 100 - 1 = 2, and
+# 2*q*c - 3*q orders by ascending CPUs (by descending ones if c were 0).
 #
 # All nodes are held by a blocker job, so 24 jobs of 1 to 32 CPUs and 5 min
 # to 10 h limits, submitted a second apart, pend. The check is made after
@@ -36,7 +40,7 @@ write_conf() {
 	cat > "$1" <<CONF
 # t0060: the policy of site_factor/carbon
 PUE=1.2
-RegionName=here Intensity=200
+RegionName=here Intensity=${3:-200}
 DefaultRegion=here
 PriorityPolicy=$2
 CONF
@@ -112,5 +116,32 @@ mv "$e2e_state/etc/carbon.conf.new" "$e2e_state/etc/carbon.conf"
 wait_update f1-learned 200 || e2e_bail "the learned policy file was not taken"
 check_order f1-learned f1
 
+# A learned policy with a carbon term, c from the forecast of the jobs'
+# region: 300 g/kWh until 3 h from now, then 100 for an hour.
+t0=$(( $(date +%s) / 60 * 60 ))
+{
+	echo "Time,Carbon Intensity"
+	for ((t = t0 - 3600; t < t0 + 4 * 3600; t += 600)); do
+		v=300
+		[ $t -ge $((t0 + 3 * 3600)) ] && v=100
+		echo "$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S'),$v"
+	done
+} > "$e2e_state/etc/here.csv"
+cat > "$e2e_state/etc/carbon-learned.policy" <<POLICY
+# c = 2 here: 2*q*c - 3*q = q, ascending CPUs; c = 0 would give -3*q
+name = carbon-learned
+score = 2*q*c - 3*q
+POLICY
+write_conf "$e2e_state/etc/carbon.conf.new" \
+	"learned:$e2e_state/etc/carbon-learned.policy" "$e2e_state/etc/here.csv"
+mv "$e2e_state/etc/carbon.conf.new" "$e2e_state/etc/carbon.conf"
+wait_update carbon-learned 200 || e2e_bail "the carbon policy file was not taken"
+got=$(squeue --sort=-p,i -t PD -h -o '%i')
+want=$(squeue -t PD -h -o '%i|%C' | sort -t'|' -k2,2n -k1,1n | cut -d'|' -f1)
+e2e_say "carbon-learned: squeue order  $(echo "$got" | tr '\n' ' ')"
+e2e_say "carbon-learned: by CPUs, up   $(echo "$want" | tr '\n' ' ')"
+[ "$got" = "$want" ] ||
+	e2e_fail "carbon-learned: not by ascending CPUs: c was not read as 2"
+
 scancel "${ids[@]}" "$blocker" 2>/dev/null
-[ "$e2e_failed" -eq 0 ] && e2e_say "F1, SPF and a learned file with F1's formula order as the model, reloaded without a restart"
+[ "$e2e_failed" -eq 0 ] && e2e_say "F1, SPF, a learned file with F1's formula and one with a carbon term order as expected, reloaded without a restart"

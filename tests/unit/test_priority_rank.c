@@ -409,7 +409,7 @@ START_TEST(test_rank_score)
 	for (i = 0; i < NELEM(score_cases); i++) {
 		const struct score_case *c = &score_cases[i];
 		double got = rank_score(
-			c->policy, c->p, c->q, c->submit, c->origin, c->now);
+			c->policy, c->p, c->q, c->submit, c->origin, c->now, 0.0);
 
 		ck_assert_msg(fabs(got - c->score) <= 1e-9 * fabs(c->score),
 			"case %zu: %.17g, want %.17g", i, got, c->score);
@@ -633,7 +633,7 @@ static void random_job(struct rank_job *j, enum policy_kind policy,
 	int64_t submit = origin + (int64_t)rnd(4) * (int64_t)rnd(5000);
 
 	*j = (struct rank_job){
-		.score = rank_score(policy, p, q, submit, origin, now),
+		.score = rank_score(policy, p, q, submit, origin, now, 0.0),
 		.submit = submit,
 		.id = id,
 	};

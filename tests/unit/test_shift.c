@@ -34,6 +34,39 @@ static const struct name_case {
 	{NULL, -1, FORECAST_ORACLE},
 };
 
+/*
+ * c of a learned policy, hourly samples: 300 on [0, 6 h), 200 on [6 h,
+ * 12 h), 150 on [12 h, 30 h), 50 on [30 h, 36 h). At 0 the day's least is
+ * 150 (50 comes after 24 h): c = 1; at 6 h, 30 h is just outside the day:
+ * 200 / 150 - 1; at 7 h it is inside: 200 / 50 - 1 = 3. At 31 h the value
+ * is the least: 0. No series, or a least of 0: 0.
+ */
+START_TEST(test_carbon_ratio)
+{
+	int64_t t[36];
+	double v[36];
+	const int64_t tz[] = {0, H};
+	const double vz[] = {100, 0};
+	struct intensity_series *s, *z = make(tz, vz, 2);
+
+	for (int i = 0; i < 36; i++) {
+		t[i] = i * H;
+		v[i] = i < 6 ? 300 : i < 12 ? 200 : i < 30 ? 150 : 50;
+	}
+	s = make(t, v, 36);
+	ck_assert_double_eq_tol(shift_carbon_ratio(s, 0), 1.0, 1e-12);
+	ck_assert_double_eq_tol(
+		shift_carbon_ratio(s, 6 * H), 200.0 / 150.0 - 1.0, 1e-12);
+	ck_assert_double_eq_tol(shift_carbon_ratio(s, 7 * H), 3.0, 1e-12);
+	ck_assert_double_eq_tol(shift_carbon_ratio(s, 12 * H), 2.0, 1e-12);
+	ck_assert_double_eq_tol(shift_carbon_ratio(s, 31 * H), 0.0, 1e-12);
+	ck_assert(shift_carbon_ratio(NULL, 0) == 0.0);
+	ck_assert(shift_carbon_ratio(z, 0) == 0.0);
+	intensity_series_destroy(s);
+	intensity_series_destroy(z);
+}
+END_TEST
+
 START_TEST(test_forecast_names)
 {
 	size_t i;
@@ -294,6 +327,7 @@ static Suite *shift_suite(void)
 	tcase_add_test(tc, test_best_start_persistence);
 	tcase_add_test(tc, test_best_start_brute_force);
 	tcase_add_test(tc, test_best_start_brute_force_persistence);
+	tcase_add_test(tc, test_carbon_ratio);
 	suite_add_tcase(s, tc);
 	return s;
 }

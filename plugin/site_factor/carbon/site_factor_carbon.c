@@ -8,8 +8,10 @@
  *
  * A thin adapter: sched/policy.c scores a job from plain values (p = its
  * time limit, q = its CPUs, r = submit - the oldest pending job's submit,
- * w = its wait) and sched/priority_rank.c turns the scores of all pending
- * jobs into factors in [1, SiteFactorMax] by rank. carbon.conf (next to
+ * w = its wait; for a learned policy with a carbon term, c from its
+ * partition's region's forecast by shift_carbon_ratio, as carbonsim and
+ * carbonlearn compute it) and sched/priority_rank.c turns the scores of all
+ * pending jobs into factors in [1, SiteFactorMax] by rank. carbon.conf (next to
  * slurm.conf, carbon.conf(5)) names the policy; a broken or missing file
  * is logged once and leaves every factor neutral.
  */
@@ -31,6 +33,7 @@
 #include "carbon_feed.h"
 #include "policy.h"
 #include "priority_rank.h"
+#include "shift.h"
 
 const char plugin_name[] = "Carbon-aware site factor plugin";
 const char plugin_type[] = "site_factor/carbon";
@@ -140,8 +143,43 @@ static double cpus_of(const job_record_t *job_ptr)
 	return cpus && cpus != NO_VAL ? (double)cpus : 1.0;
 }
 
+/* Regions whose c is known at this instant (a few: one per region). */
+#define C_MEMO 8
+struct c_memo {
+	const struct carbon_region *region[C_MEMO];
+	double c[C_MEMO];
+	size_t n;
+};
+
+/*
+ * c where the job will run: its partition's region's forecast now over its
+ * day-ahead minimum, minus 1; 0 for policies without c, or without a
+ * region or a usable forecast (policy.h: 0 when unknown).
+ */
+static double carbon_of(const job_record_t *job_ptr, int64_t now,
+	struct c_memo *m)
+{
+	const struct carbon_conf *cc;
+	const struct carbon_region *r;
+	double c;
+
+	if (!policy_uses_carbon(sf.policy) || !job_ptr->part_ptr ||
+		!(cc = carbon_feed_conf(sf.feed)) ||
+		!(r = carbon_conf_partition_region(cc, job_ptr->part_ptr->name)))
+		return 0.0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->region[i] == r)
+			return m->c[i];
+	c = shift_carbon_ratio(carbon_feed_forecast(sf.feed, r, NULL), now);
+	if (m->n < C_MEMO) {
+		m->region[m->n] = r;
+		m->c[m->n++] = c;
+	}
+	return c;
+}
+
 static void fill(struct rank_job *rj, job_record_t *job_ptr, int64_t origin,
-	int64_t now)
+	int64_t now, struct c_memo *m)
 {
 	int64_t submit = job_ptr->details->submit_time;
 
@@ -149,7 +187,8 @@ static void fill(struct rank_job *rj, job_record_t *job_ptr, int64_t origin,
 	rj->id = job_ptr->job_id;
 	rj->handle = job_ptr;
 	rj->score = rank_score(sf.policy, time_limit_s(job_ptr),
-		cpus_of(job_ptr), submit, origin, now);
+		cpus_of(job_ptr), submit, origin, now,
+		carbon_of(job_ptr, now, m));
 }
 
 extern int init(void)
@@ -201,6 +240,7 @@ extern void site_factor_p_reconfig(void)
 extern void site_factor_p_set(job_record_t *job_ptr)
 {
 	struct rank_job rj;
+	struct c_memo memo = {.n = 0};
 	time_t now = time(NULL);
 	int64_t origin;
 
@@ -214,7 +254,7 @@ extern void site_factor_p_set(job_record_t *job_ptr)
 	if (!sf.ranks.n)
 		sf.ranks.origin = job_ptr->details->submit_time;
 	origin = sf.ranks.origin;
-	fill(&rj, job_ptr, origin, now);
+	fill(&rj, job_ptr, origin, now, &memo);
 	job_ptr->site_factor = NICE_OFFSET + rank_insert(&sf.ranks, &rj);
 	log_flag(PRIO, "%s: %pJ score %.6g factor %u", plugin_type, job_ptr,
 		rj.score, rj.factor);
@@ -259,6 +299,7 @@ static void log_ties(size_t n)
 extern void site_factor_p_update(void)
 {
 	struct collect c = {.origin = INT64_MAX};
+	struct c_memo memo = {.n = 0};
 	time_t now = time(NULL);
 	size_t i;
 
@@ -270,7 +311,8 @@ extern void site_factor_p_update(void)
 	}
 	list_for_each(job_list, collect_pending, &c);
 	for (i = 0; i < c.n; i++)
-		fill(&sf.scratch[i], sf.scratch[i].handle, c.origin, now);
+		fill(&sf.scratch[i], sf.scratch[i].handle, c.origin, now,
+			&memo);
 	if (rank_update(&sf.ranks, sf.scratch, c.n, sf.ranks.max, c.origin) < 0)
 		error("%s: out of memory keeping the ranking", plugin_type);
 	for (i = 0; i < c.n; i++) {
