@@ -91,14 +91,21 @@ static void plan_free(struct backfill_plan *p)
 	free(p);
 }
 
-int backfill_site_init(struct backfill_site *s, int64_t procs,
-	const struct queue_ranks *ranks, const struct swf_job *jobs,
-	size_t njobs)
+/* An empty site, its queue not yet made. */
+static void site_empty(struct backfill_site *s, int64_t procs,
+	const struct swf_job *jobs, size_t njobs)
 {
 	memset(s, 0, sizeof(*s));
 	s->procs = s->free = procs;
 	s->jobs = jobs;
 	s->njobs = njobs;
+}
+
+int backfill_site_init(struct backfill_site *s, int64_t procs,
+	const struct queue_ranks *ranks, const struct swf_job *jobs,
+	size_t njobs)
+{
+	site_empty(s, procs, jobs, njobs);
 	if (!ranks) {
 		queue_init_dynamic(&s->queue);
 		return 0;
@@ -110,10 +117,7 @@ int backfill_site_init_kinetic(struct backfill_site *s, int64_t procs,
 	int (*linear_of)(void *arg, uint32_t idx, struct policy_linear *lin),
 	void *arg, const struct swf_job *jobs, size_t njobs)
 {
-	memset(s, 0, sizeof(*s));
-	s->procs = s->free = procs;
-	s->jobs = jobs;
-	s->njobs = njobs;
+	site_empty(s, procs, jobs, njobs);
 	return queue_init_kinetic(&s->queue, linear_of, arg);
 }
 

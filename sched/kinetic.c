@@ -211,13 +211,12 @@ const struct kinetic_job *kinetic_head(struct kinetic *k)
 
 void kinetic_remove_head(struct kinetic *k)
 {
+	const struct kinetic_job *head = kinetic_head(k);
 	uint32_t s;
 
-	if (!k->count)
+	if (!head)
 		return;
-	if (k->node[1].due <= k->now)
-		(void)replay(k, 1, k->now);
-	s = k->node[1].winner;
+	s = (uint32_t)(head - k->job);
 	k->node[k->cap + s].winner = KINETIC_NONE;
 	k->free_slot[k->nfree++] = s;
 	k->count--;

@@ -138,6 +138,11 @@ double policy_score(enum policy_kind kind, const struct policy_job *job)
 	return at_least(job->r, 0.0);
 }
 
+bool policy_is_linear(enum policy_kind kind)
+{
+	return kind == POLICY_WFP3 || kind == POLICY_UNICEF;
+}
+
 bool policy_linear_form(enum policy_kind kind, const struct policy_job *job,
 	struct policy_linear *lin)
 {

@@ -88,6 +88,9 @@ struct policy_linear {
 	double offset;	/* v at w = 0 */
 };
 
+/* True for the policies with a linear form: WFP3 and UNICEF. */
+bool policy_is_linear(enum policy_kind kind);
+
 /*
  * The linear form of job (its w is ignored) under kind: true for WFP3 and
  * UNICEF, false (lin untouched) for every other policy.

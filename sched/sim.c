@@ -183,8 +183,7 @@ static int build_lines(struct sim *s)
 {
 	size_t n = s->w->njobs;
 
-	if (!s->dynamic || s->kinetic ||
-		job_linear(s, 0, &(struct policy_linear){0}) < 0)
+	if (s->kinetic || !policy_is_linear(s->cfg->policy))
 		return 0;
 	s->lin = malloc(n * sizeof(*s->lin));
 	if (!s->lin)
@@ -202,12 +201,22 @@ static int build_lines(struct sim *s)
  */
 static bool kinetic_fits(const struct sim *s)
 {
-	struct policy_linear lin;
-	struct policy_job pj = {.p = 1.0, .q = 1.0, .r = 1.0};
+	return policy_is_linear(s->cfg->policy) &&
+	       s->cfg->backfill == BACKFILL_NONE && s->cfg->nsites == 1 &&
+	       s->advance == 0;
+}
 
-	return s->dynamic && s->cfg->backfill == BACKFILL_NONE &&
-	       s->cfg->nsites == 1 && s->advance == 0 &&
-	       policy_linear_form(s->cfg->policy, &pj, &lin);
+/* Site i's scheduler, with the queue the policy and mode call for. */
+static int init_site(struct sim *s, size_t i)
+{
+	struct backfill_site *bf = &s->sites[i].bf;
+	int64_t procs = s->cfg->sites[i].procs;
+
+	if (s->kinetic)
+		return backfill_site_init_kinetic(
+			bf, procs, job_linear, s, s->w->jobs, s->w->njobs);
+	return backfill_site_init(bf, procs, s->dynamic ? NULL : &s->ranks,
+		s->w->jobs, s->w->njobs);
 }
 
 static struct queue_entry job_entry(
@@ -595,13 +604,7 @@ int sim_run(const struct workload *w, const struct sim_config *cfg,
 	if (build_lines(&s) < 0)
 		goto nomem;
 	for (i = 0; i < cfg->nsites; i++)
-		if ((s.kinetic ? backfill_site_init_kinetic(&s.sites[i].bf,
-					 cfg->sites[i].procs, job_linear, &s,
-					 w->jobs, n)
-			       : backfill_site_init(&s.sites[i].bf,
-					 cfg->sites[i].procs,
-					 s.dynamic ? NULL : &s.ranks, w->jobs,
-					 n)) < 0)
+		if (init_site(&s, i) < 0)
 			goto nomem;
 
 	for (;;) {

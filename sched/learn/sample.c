@@ -16,7 +16,6 @@
 #include "sample.h"
 #include "shift.h"
 
-
 /* ---- random numbers: xoshiro256** seeded by splitmix64 ---- */
 
 struct rng {

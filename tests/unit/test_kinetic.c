@@ -176,6 +176,7 @@ START_TEST(test_forms)
 		POLICY_FCFS, POLICY_SPF, POLICY_SAF, POLICY_F1};
 
 	for (size_t i = 0; i < 2; i++) {
+		ck_assert(policy_is_linear(lines[i]));
 		ck_assert(policy_linear_form(lines[i], &pj, &lin));
 		for (double w = 0; w < 1e7; w = w * 3 + 7) {
 			pj.w = w;
@@ -184,8 +185,10 @@ START_TEST(test_forms)
 		}
 		pj.w = 0;
 	}
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert(!policy_is_linear(others[i]));
 		ck_assert(!policy_linear_form(others[i], &pj, &lin));
+	}
 }
 END_TEST
 
