@@ -62,7 +62,7 @@ static int64_t overtake_time(const struct kinetic *k, uint32_t win,
 
 	if (same_line(&a->lin, &b->lin))
 		return INT64_MAX;
-	if (fabs(rb - ra) <= KINETIC_NEAR_PARALLEL * fmax(ra, rb))
+	if (fabs(rb - ra) <= KINETIC_NEAR_PARALLEL * (ra > rb ? ra : rb))
 		return now + 1;
 	if (rb < ra)
 		return INT64_MAX;
@@ -142,6 +142,28 @@ static void mark_path(struct kinetic *k, size_t n)
 		k->node[n].due = INT64_MIN;
 }
 
+/*
+ * Leaf n's job came or went while every other match is right at now:
+ * replay its path bottom up, playing a match only while the winner below
+ * it changed, and stopping where neither the winner nor the due changed
+ * (nothing above can), instead of marking the path for a top-down replay.
+ */
+static void replay_path(struct kinetic *k, size_t n)
+{
+	bool changed = true;
+
+	for (n /= 2; n >= 1; n /= 2) {
+		int64_t due = k->node[n].due;
+
+		if (changed)
+			changed = play(k, n, k->now);
+		else
+			update_due(k, n);
+		if (!changed && k->node[n].due == due)
+			return;
+	}
+}
+
 /* Double the slots (the tree is rebuilt at the next replay). 0 or -1. */
 static int grow(struct kinetic *k)
 {
@@ -185,11 +207,21 @@ int kinetic_insert(struct kinetic *k, const struct kinetic_job *j)
 
 	if (k->nfree == 0 && grow(k) < 0)
 		return -1;
+	/*
+	 * A match is played only once both jobs have waited >= 0 s: a score
+	 * is flat before the submit, where the lines go on falling.
+	 */
+	if (j->submit > k->now)
+		kinetic_advance(k, j->submit);
 	s = k->free_slot[--k->nfree];
 	k->job[s] = *j;
 	k->node[k->cap + s].winner = s;
-	mark_path(k, k->cap + s);
 	k->count++;
+	/* after a growth, the whole tree waits for its first replay */
+	if (k->node[1].due > k->now)
+		replay_path(k, k->cap + s);
+	else
+		mark_path(k, k->cap + s);
 	return 0;
 }
 
@@ -220,6 +252,5 @@ void kinetic_remove_head(struct kinetic *k)
 	k->node[k->cap + s].winner = KINETIC_NONE;
 	k->free_slot[k->nfree++] = s;
 	k->count--;
-	mark_path(k, k->cap + s);
-	(void)replay(k, 1, k->now); /* the root is due: marked */
+	replay_path(k, k->cap + s); /* kinetic_head left no match due */
 }

@@ -57,16 +57,21 @@ struct kinetic {
 /* Accepts a zeroed struct. */
 void kinetic_free(struct kinetic *k);
 
-/* Queue a job that has waited >= 0 s by the next kinetic_advance. 0/-1. */
+/*
+ * Queue a job submitted no later than the caller's next kinetic_advance,
+ * and play it in at once: if it was submitted after the clock, the clock
+ * first moves to its submit (a match is decided only when both jobs have
+ * waited >= 0 s). 0, or -1 with errno ENOMEM.
+ */
 int kinetic_insert(struct kinetic *k, const struct kinetic_job *j);
 
-/* Move the clock to now (>= the last now) and replay the matches due. */
+/*
+ * Move the clock to now (>= the clock) and replay the matches due, from
+ * the root down to the certificates that failed.
+ */
 void kinetic_advance(struct kinetic *k, int64_t now);
 
-/*
- * The head at the last advance's second (jobs queued since are played in
- * at that second), or NULL if the queue is empty.
- */
+/* The head at the clock's second, or NULL if the queue is empty. */
 const struct kinetic_job *kinetic_head(struct kinetic *k);
 
 /* Remove the head, and replay its matches at the same second. */

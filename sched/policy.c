@@ -49,7 +49,6 @@ static const struct learned *learned_get(enum policy_kind kind)
 	return learned.entry[i];
 }
 
-#define POLICY_UNICEF_EPS 1e-6
 #define POLICY_UNICEF_SERIAL_LOG2 0.01
 
 static const char *const policy_names[POLICY_COUNT] = {
@@ -70,26 +69,9 @@ static double at_least(double v, double floor)
 	return v >= floor ? v : floor;
 }
 
-/*
- * WFP3 and UNICEF, written once for policy_score and policy_linear_score
- * so that both give the same bits.
- */
-static double wfp3_score(double w, double p, double q)
-{
-	/* the cube by hand: pow() was two thirds of a WFP3 replay */
-	double l = w / p;
-
-	return -(l * l * l * q);
-}
-
 static double unicef_scale(double p, double q)
 {
 	return (q >= 2.0 ? log2(q) : POLICY_UNICEF_SERIAL_LOG2) * p;
-}
-
-static double unicef_score(double w, double scale)
-{
-	return -((w + POLICY_UNICEF_EPS) / scale);
 }
 
 double policy_score(enum policy_kind kind, const struct policy_job *job)
@@ -107,9 +89,9 @@ double policy_score(enum policy_kind kind, const struct policy_job *job)
 	case POLICY_SAF:
 		return p * q;
 	case POLICY_WFP3:
-		return wfp3_score(w, p, q);
+		return policy_wfp3_score(w, p, q);
 	case POLICY_UNICEF:
-		return unicef_score(w, unicef_scale(p, q));
+		return policy_unicef_score(w, unicef_scale(p, q));
 	case POLICY_F1:
 		return log10(p) * q + 870.0 * log10(r);
 	case POLICY_F2:
@@ -167,14 +149,6 @@ bool policy_linear_form(enum policy_kind kind, const struct policy_job *job,
 		return true;
 	}
 	return false;
-}
-
-double policy_linear_score(const struct policy_linear *lin, double w)
-{
-	w = at_least(w, 0.0);
-	if (lin->kind == POLICY_WFP3)
-		return wfp3_score(w, lin->scale, lin->weight);
-	return unicef_score(w, lin->scale);
 }
 
 bool policy_is_dynamic(enum policy_kind kind)

@@ -98,8 +98,36 @@ bool policy_is_linear(enum policy_kind kind);
 bool policy_linear_form(enum policy_kind kind, const struct policy_job *job,
 	struct policy_linear *lin);
 
-/* The score at wait w (clamped to >= 0, as policy_score does). */
-double policy_linear_score(const struct policy_linear *lin, double w);
+/* UNICEF's e, in seconds of wait. */
+#define POLICY_UNICEF_EPS 1e-6
+
+/*
+ * WFP3's and UNICEF's scores, written once for policy_score and
+ * policy_linear_score so that both give the same bits, and inline because
+ * the kinetic tournament computes two at every match it plays.
+ */
+static inline double policy_wfp3_score(double w, double p, double q)
+{
+	/* the cube by hand: pow() was two thirds of a WFP3 replay */
+	double l = w / p;
+
+	return -(l * l * l * q);
+}
+
+static inline double policy_unicef_score(double w, double scale)
+{
+	return -((w + POLICY_UNICEF_EPS) / scale);
+}
+
+/* The score at wait w (clamped to >= 0, NaN to 0, as policy_score does). */
+static inline double policy_linear_score(
+	const struct policy_linear *lin, double w)
+{
+	w = w >= 0.0 ? w : 0.0;
+	if (lin->kind == POLICY_WFP3)
+		return policy_wfp3_score(w, lin->scale, lin->weight);
+	return policy_unicef_score(w, lin->scale);
+}
 
 /*
  * True if the score changes with time: WFP3, UNICEF (w), and learned

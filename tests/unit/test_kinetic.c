@@ -132,6 +132,13 @@ static void random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
 		} else if (r % 8 < 6) {
 			now += (int64_t)((r >> 24) % (uint64_t)max_step);
 		}
+		/*
+		 * As carbonsim does when no processor is free, the clock is
+		 * sometimes left behind: the jobs queued meanwhile were
+		 * submitted after it.
+		 */
+		if ((r >> 40) % 4 == 0)
+			continue;
 		kinetic_advance(&k, now);
 		want = brute_head(q, n, now);
 		h = kinetic_head(&k);
