@@ -315,14 +315,13 @@ void backfill_set_time(struct backfill_site *s, int64_t now)
 	queue_set_time(&s->queue, now);
 }
 
-void backfill_rescore(struct backfill_site *s,
-	double (*score)(void *arg, uint32_t idx), void *arg)
+/* The queue was re-ordered: keep the plan's prefix that still holds. */
+static void plan_follow_order(struct backfill_site *s)
 {
 	struct backfill_plan *p = s->plan;
 	const struct wait_queue *q = &s->queue;
 	size_t i = 0, k = 0;
 
-	queue_resort(&s->queue, score, arg);
 	if (!p)
 		return;
 	/* The validated prefix holds as far as the order is unchanged. */
@@ -339,6 +338,20 @@ void backfill_rescore(struct backfill_site *s,
 			s->plan = NULL;
 		}
 	}
+}
+
+void backfill_rescore(struct backfill_site *s,
+	double (*score)(void *arg, uint32_t idx), void *arg)
+{
+	queue_resort(&s->queue, score, arg);
+	plan_follow_order(s);
+}
+
+void backfill_rescore_linear(
+	struct backfill_site *s, const struct policy_linear *lin, int64_t now)
+{
+	queue_resort_linear(&s->queue, lin, now);
+	plan_follow_order(s);
 }
 
 /* ---- the running set, sorted by (exp_end, idx) ---- */

@@ -89,6 +89,10 @@ void backfill_set_time(struct backfill_site *s, int64_t now);
 void backfill_rescore(struct backfill_site *s,
 	double (*score)(void *arg, uint32_t idx), void *arg);
 
+/* backfill_rescore from each job's line (lin, by job index) at now. */
+void backfill_rescore_linear(
+	struct backfill_site *s, const struct policy_linear *lin, int64_t now);
+
 /*
  * Running job idx (procs processors, expected to end at exp_end) ended at
  * now: its processors are free again.

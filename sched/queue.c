@@ -472,6 +472,20 @@ bool queue_any_fits(const struct wait_queue *q, int64_t procs)
 	return false;
 }
 
+/*
+ * Dynamic queues: the keys are fresh. Sort unless they came out in order,
+ * as they do at about half the passes of a loaded trace.
+ */
+static void resort_keys(struct wait_queue *q)
+{
+	for (size_t i = 1; i < q->len; i++) {
+		if (entry_less(&q->a[i], &q->a[i - 1])) {
+			sort_entries(q->a, q->len);
+			return;
+		}
+	}
+}
+
 void queue_resort(
 	struct wait_queue *q, double (*score)(void *, uint32_t), void *arg)
 {
@@ -482,5 +496,22 @@ void queue_resort(
 	queue_commit(q);
 	for (i = 0; i < q->len; i++)
 		q->a[i].key = score(arg, q->a[i].idx);
-	sort_entries(q->a, q->len);
+	resort_keys(q);
+}
+
+void queue_resort_linear(
+	struct wait_queue *q, const struct policy_linear *lin, int64_t now)
+{
+	size_t i;
+
+	if (q->ranks || q->kin)
+		return;
+	queue_commit(q);
+	for (i = 0; i < q->len; i++) {
+		struct queue_entry *e = &q->a[i];
+
+		e->key = policy_linear_score(
+			&lin[e->idx], (double)(now - e->submit));
+	}
+	resort_keys(q);
 }

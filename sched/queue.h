@@ -116,6 +116,14 @@ void queue_set_time(struct wait_queue *q, int64_t now);
 void queue_resort(
 	struct wait_queue *q, double (*score)(void *, uint32_t), void *arg);
 
+/*
+ * queue_resort for a policy with lines: each key is
+ * policy_linear_score(&lin[idx], now - submit), computed inline (the same
+ * bits as a score callback that calls policy_score).
+ */
+void queue_resort_linear(
+	struct wait_queue *q, const struct policy_linear *lin, int64_t now);
+
 static inline size_t queue_count(const struct wait_queue *q)
 {
 	return q->count;

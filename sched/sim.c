@@ -306,7 +306,10 @@ static void sort_queue(struct sim *s, size_t site, int64_t t)
 {
 	struct rescore r = {.s = s, .now = t};
 
-	backfill_rescore(&s->sites[site].bf, rescore_job, &r);
+	if (s->lin)
+		backfill_rescore_linear(&s->sites[site].bf, s->lin, t);
+	else
+		backfill_rescore(&s->sites[site].bf, rescore_job, &r);
 	s->sites[site].stale = false;
 }
 
