@@ -76,7 +76,7 @@ static int64_t overtake_time(const struct kinetic *k, uint32_t win,
 }
 
 /* The least due of node n's subtree, its own fail included. */
-static void update_due(struct kinetic *k, size_t n)
+static inline void update_due(struct kinetic *k, size_t n)
 {
 	struct kinetic_node *x = &k->node[n];
 
