@@ -21,10 +21,13 @@
 #
 #   DEMO_NO_SETUP=1   skip contrib/setup.sh (the tree is already built)
 #   DEMO_STATE=DIR    the cluster's state directory [/tmp/slurm-carbon-demo]
+#   DEMO_RESULTS=DIR  the figures and the learned policy, replaced at each
+#                     run [/tmp/slurm-carbon-demo-results]
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 state=${DEMO_STATE:-/tmp/slurm-carbon-demo}
+results=${DEMO_RESULTS:-/tmp/slurm-carbon-demo-results}
 in=$state.in
 say() { printf '\ndemo: %s\n' "$*"; }
 die() { printf 'demo: error: %s\n' "$*" >&2; exit 1; }
@@ -83,6 +86,13 @@ JobSubmitPlugins=carbon
 PartitionName=flex Nodes=cn[1-2] MaxTime=INFINITE State=UP
 EOF
 
+# Demos before DEMO_RESULTS left their figures in the state directory, which
+# cluster.sh then refuses: remove it if it holds nothing else.
+if [ -d "$state" ] && [ ! -f "$state/.slurm-carbon-cluster" ] &&
+	[ -z "$(find "$state" -mindepth 1 -maxdepth 1 ! -name grid.svg \
+		! -name tradeoff.svg ! -name learned -print -quit)" ]; then
+	rm -rf "$state"
+fi
 say "starting a 2-node cluster with simulated RAPL in $state"
 stop_cluster() { contrib/cluster.sh --state "$state" stop >/dev/null 2>&1 || true; }
 trap 'stop_cluster; rm -rf "$in"' EXIT
@@ -196,22 +206,22 @@ contrib/cluster.sh --state "$state" stop
 # ---- 4. simulation ----
 say "4. carbonsim on the bundled trace (tests/data/lublin_256.swf): FCFS against the SC17 function F1"
 [ -x sched/carbonsim/carbonsim ] || die "sched/carbonsim/carbonsim is not built in this tree"
-mkdir -p "$state"
+rm -rf "$results"
+mkdir -p "$results"
 sched/carbonsim/carbonsim --policy fcfs,f1 --backfill none,easy tests/data/lublin_256.swf
 say "the same trace on the GB grid of 2020, with jobs held up to 6 h or 24 h for cleaner power"
 sched/carbonsim/carbonsim --policy fcfs,f1 --backfill easy --carbon tests/data/gb_ci.csv \
-	--max-delay 6h,24h --plot-tradeoff "$state/tradeoff.svg" \
+	--max-delay 6h,24h --plot-tradeoff "$results/tradeoff.svg" \
 	tests/data/lublin_256.swf
 
 
 # ---- 5. learning ----
 say "5. carbonlearn re-derives an F1-class function from the same trace (SC17's procedure; the paper took about 150 hours, this small run seconds: see doc/learning.md for the full one), then replays the best candidates"
 [ -x sched/learn/carbonlearn ] || die "sched/learn/carbonlearn is not built in this tree"
-rm -rf "$state/learned"
 sched/learn/carbonlearn --tuples 1000 --permutations 2000 --quiet --top 5 \
-	--validate 5 --validate-bootstrap 0 -o "$state/learned" tests/data/lublin_256.swf
+	--validate 5 --validate-bootstrap 0 -o "$results/learned" tests/data/lublin_256.swf
 say "the multi-criteria grid: performance, carbon, fairness and the cost of learning, FCFS and F1 against the function just learned"
-sched/carbonsim/carbonsim --policy "fcfs,f1,learned:$state/learned/learned.policy" \
+sched/carbonsim/carbonsim --policy "fcfs,f1,learned:$results/learned/learned.policy" \
 	--backfill none,easy --carbon tests/data/gb_ci.csv --grid \
-	--plot-grid "$state/grid.svg" tests/data/lublin_256.swf
-say "figures: $state/tradeoff.svg, $state/grid.svg"
+	--plot-grid "$results/grid.svg" tests/data/lublin_256.swf
+say "figures: $results/tradeoff.svg, $results/grid.svg; the learned policy: $results/learned"
