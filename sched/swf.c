@@ -131,9 +131,14 @@ void workload_free(struct workload *w)
 }
 
 /* Skip blanks (space, tab, CR) in [p, end). */
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
 static const char *skip_blanks(const char *p, const char *end)
 {
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+	while (p < end && is_blank(*p))
 		p++;
 	return p;
 }
@@ -188,11 +193,6 @@ static void parse_header(struct parser *ps, const char *p, const char *end)
 			h->unix_start_time = v;
 		return;
 	}
-}
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
 }
 
 /*
@@ -340,6 +340,29 @@ static int field_words(const char **pp, int64_t *v)
 }
 
 /*
+ * The commonest fields of all, -1 (unknown) and a single digit, without
+ * the general parsers: 1 with *v and *pp set, else 0. p < end.
+ */
+static int field_short(const char **pp, const char *end, int64_t *v)
+{
+	const char *p = *pp;
+	unsigned d = (unsigned char)p[0] - 48u;
+
+	if (d < 10 && (end - p == 1 || is_blank(p[1]))) {
+		*v = d;
+		*pp = p + 1;
+		return 1;
+	}
+	if (p[0] == '-' && end - p >= 2 && p[1] == '1' &&
+		(end - p == 2 || is_blank(p[2]))) {
+		*v = -1;
+		*pp = p + 2;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Split a data line into SWF_FIELDS numbers, each rounded to the nearest
  * integer (halves away from zero); -1 with err set if malformed.
  */
@@ -360,7 +383,8 @@ static int parse_fields(
 		if (p >= end)
 			break;
 		start = p;
-		if (ps->buf_end - p >= 17 && field_words(&p, &v))
+		if (field_short(&p, end, &v) ||
+			(ps->buf_end - p >= 17 && field_words(&p, &v)))
 			plain = 1;
 		else
 			plain = field_plain(&p, end, &v);

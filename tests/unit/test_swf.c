@@ -191,6 +191,62 @@ START_TEST(test_number_forms)
 }
 END_TEST
 
+/*
+ * The same forms where a field ends otherwise: before a tab (field 1, its
+ * value), and as the last field before CR LF or at the very end of a
+ * buffer allocated to its size (accepted or refused; ASan catches a read
+ * past it).
+ */
+static int accepts_last(const char *token, const char *eol)
+{
+	char line[160], *buf;
+	struct swf_options opt = {.procs = 4};
+	struct workload w;
+	struct sc_error err;
+	size_t len;
+	int ok;
+
+	len = (size_t)snprintf(line, sizeof(line),
+		"1 0 -1 10 1 -1 -1 1 10 -1 1 1 -1 -1 -1 -1 -1 %s%s", token,
+		eol);
+	buf = malloc(len);
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, line, len);
+	ok = swf_parse_buffer("t", buf, len, &opt, &w, &err) == 0;
+	workload_free(&w);
+	free(buf);
+	return ok;
+}
+
+START_TEST(test_number_edges)
+{
+	static const char *const forms[] = {"0", "7", "-1", "-", "-1x", "-10",
+		"-1.5", "5.", "5x", "+7", "-1e0", "12", "1e3"};
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(*forms); i++) {
+		char line[160];
+		struct swf_options opt = {.procs = 4};
+		struct workload w;
+		struct sc_error err;
+		int ok, want_ok;
+		int64_t want = expect_id(forms[i], &want_ok);
+
+		snprintf(line, sizeof(line),
+			"%s\t0 -1 10 1 -1 -1 1 10 -1 1 1 -1 -1 -1 -1 -1 -1\n",
+			forms[i]);
+		ok = swf_parse_buffer("t", line, strlen(line), &opt, &w,
+			     &err) == 0;
+		ck_assert_msg(ok == want_ok && (!ok || w.jobs[0].id == want),
+			"'%s' before a tab", forms[i]);
+		workload_free(&w);
+		ck_assert_msg(accepts_last(forms[i], "\r\n") == want_ok,
+			"'%s' before CR LF", forms[i]);
+		ck_assert_msg(accepts_last(forms[i], "") == want_ok,
+			"'%s' at the buffer's end", forms[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_machine_size)
 {
 	size_t i;
@@ -370,6 +426,7 @@ static Suite *swf_suite(void)
 
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_number_forms);
+	tcase_add_test(tc, test_number_edges);
 	tcase_add_test(tc, test_machine_size);
 	tcase_add_test(tc, test_malformed_buffers);
 	tcase_add_test(tc, test_malformed_file);
