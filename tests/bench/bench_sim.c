@@ -18,21 +18,21 @@
  * regression (a lost incremental plan, a quadratic pass) turns CI red.
  * Rows and their sizes follow what runs in reasonable time today:
  *  - static policies (FCFS, SPF, SAF, F1..F4) with no and EASY
- *    backfilling, and FCFS conservative: 10^6 jobs (EASY takes 1.0 to
- *    1.4 s), guard 3 s (CI's machines run up to 1.8 times slower than
- *    the one these figures come from); FCFS conservative on 10^5
- *    overloaded jobs;
+ *    backfilling, and FCFS conservative: 10^6 jobs (0.6 to 1.1 s), guard
+ *    3 s (CI's machines run up to 1.8 times slower than the one these
+ *    figures come from); FCFS conservative on 10^5 overloaded jobs;
  *  - the other static policies conservative: 10^5 jobs, guard 20 s (each
  *    job that overtakes reserved ones re-plans the queue behind it: SPF
  *    took 111 s on 10^6 jobs);
  *  - WFP3 and UNICEF, whose order changes with time: without backfilling
  *    a kinetic tournament keeps the head (sched/kinetic.h), with EASY the
- *    queue is re-scored from each job's line and re-sorted at every pass
- *    that may start a job: 10^6 jobs, guard 8 s (1.3 to 2.6 s here; the
- *    queue of the trace without backfilling grows to a mean wait of 160
- *    days; before the tournament WFP3 did not finish 10^6 jobs in 10
- *    minutes); conservative: the 10^4-job trace itself, guard 10 s (every
- *    pass re-plans the re-ordered queue: WFP3 took 9 s on 10^5 jobs);
+ *    queue is re-scored from each job's line at every pass that may start
+ *    a job, and re-sorted if the keys came out of order: 10^6 jobs, guard
+ *    8 s (without backfilling 1.7 to 2.1 s here, the queue of the trace
+ *    growing to a mean wait of 160 days, and before the tournament WFP3
+ *    did not finish 10^6 jobs in 10 minutes; with EASY 0.9 to 1.1 s);
+ *    conservative: the 10^4-job trace itself, guard 10 s (every pass
+ *    re-plans the re-ordered queue: WFP3 took 9 s on 10^5 jobs);
  *  - 10^7 jobs (F1 EASY, FCFS conservative) within BENCH_HUGE_RSS_MB.
  *
  * Usage: bench_sim [CARBONSIM]. BENCH_SIM_QUICK=1 leaves out the 10^7 run
