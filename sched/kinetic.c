@@ -217,7 +217,10 @@ int kinetic_insert(struct kinetic *k, const struct kinetic_job *j)
 	k->job[s] = *j;
 	k->node[k->cap + s].winner = s;
 	k->count++;
-	/* after a growth, the whole tree waits for its first replay */
+	/*
+	 * A tree left dirty by a growth is replayed whole at the next head
+	 * or advance: marking the path is enough, and cheaper.
+	 */
 	if (k->node[1].due > k->now)
 		replay_path(k, k->cap + s);
 	else

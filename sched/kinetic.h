@@ -58,10 +58,12 @@ struct kinetic {
 void kinetic_free(struct kinetic *k);
 
 /*
- * Queue a job submitted no later than the caller's next kinetic_advance,
- * and play it in at once: if it was submitted after the clock, the clock
- * first moves to its submit (a match is decided only when both jobs have
- * waited >= 0 s). 0, or -1 with errno ENOMEM.
+ * Queue a job submitted no later than the caller's next kinetic_advance
+ * (earlier is fine: a job held back is queued late), and play it in at
+ * once, or at the next head or advance when the tree has just grown. If
+ * it was submitted after the clock, the clock first moves to its submit:
+ * a match is decided only when both jobs have waited >= 0 s. 0, or -1
+ * with errno ENOMEM.
  */
 int kinetic_insert(struct kinetic *k, const struct kinetic_job *j);
 

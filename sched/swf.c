@@ -130,12 +130,13 @@ void workload_free(struct workload *w)
 	workload_init(w);
 }
 
-/* Skip blanks (space, tab, CR) in [p, end). */
+/* Space, tab and CR separate fields; a newline ends the line. */
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* Skip blanks in [p, end). */
 static const char *skip_blanks(const char *p, const char *end)
 {
 	while (p < end && is_blank(*p))

@@ -125,8 +125,15 @@ static void random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
 		uint32_t want;
 
 		if (r % 8 < 4 && n < 4096) {
+			/* at times submitted earlier: a job held back */
+			int64_t held = (r >> 44) % 8 == 0
+					       ? (int64_t)((r >> 48) % 1000)
+					       : 0;
+
 			q[n] = job(kind, runtimes[(r >> 8) % 8],
-				sizes[(r >> 16) % 8], now, next_idx++);
+				sizes[(r >> 16) % 8],
+				now - held < t0 ? t0 : now - held,
+				next_idx++);
 			ck_assert_int_eq(kinetic_insert(&k, &q[n]), 0);
 			n++;
 		} else if (r % 8 < 6) {
