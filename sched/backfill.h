@@ -76,8 +76,12 @@ int backfill_site_init_kinetic(struct backfill_site *s, int64_t procs,
 /* Accepts a zeroed or NULL site. */
 void backfill_site_free(struct backfill_site *s);
 
-/* Add a waiting job (its key orders a dynamic queue). 0, or -1 (ENOMEM). */
-int backfill_enqueue(struct backfill_site *s, const struct queue_entry *e);
+/*
+ * Add a waiting job at now, the time of the next pass (its key orders a
+ * dynamic queue). 0, or -1 (ENOMEM).
+ */
+int backfill_enqueue(
+	struct backfill_site *s, const struct queue_entry *e, int64_t now);
 
 /* A kinetic queue in its order at now (queue_set_time); others: nothing. */
 void backfill_set_time(struct backfill_site *s, int64_t now);

@@ -236,7 +236,7 @@ static int enqueue(
 	struct queue_entry e = job_entry(s, idx, now);
 
 	st->dirty = true;
-	return backfill_enqueue(&st->bf, &e);
+	return backfill_enqueue(&st->bf, &e, now);
 }
 
 /*

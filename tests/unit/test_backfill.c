@@ -123,7 +123,7 @@ static void setup(struct backfill_site *s, struct queue_ranks *ranks,
 			.procs = jobs[i].procs};
 
 		if (!c->job[i].exp_end)
-			ck_assert_int_eq(backfill_enqueue(s, &e), 0);
+			ck_assert_int_eq(backfill_enqueue(s, &e, 0), 0);
 	}
 }
 
@@ -215,6 +215,92 @@ START_TEST(test_early_end)
 }
 END_TEST
 
+/* A conservative pass at now that must start exactly want (-1 ended). */
+static void pass_starts(struct backfill_site *s, int64_t now, const int *want)
+{
+	struct backfill_starts out = {0};
+	size_t n = 0;
+
+	ck_assert_int_eq(backfill_pass(s, BACKFILL_CONSERVATIVE, now, &out), 0);
+	while (want[n] >= 0)
+		n++;
+	ck_assert_msg(out.n == n, "at %lld: %zu started, expected %zu",
+		(long long)now, out.n, n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(out.idx[i] == (uint32_t)want[i],
+			"at %lld: started %u, expected %d", (long long)now,
+			out.idx[i], want[i]);
+	backfill_starts_free(&out);
+}
+
+/*
+ * Jobs that join the queue ahead of validated reservations, as under SPF.
+ * 11 procs; R holds 10 until 100. Queue order: S, A, J, L, B, N. At 0 the
+ * one free proc makes the pass plan as far as N (1 proc): A (11 procs,
+ * 50 s) at [100, 150), B (5, 100 s) at [150, 250), N (1, 1000 s) at 150.
+ * At 10, J (6, 60 s) joins before B: beside B it would wait until 250, but
+ * B is behind it: J at 150, B still fits beside it at 150, N moves to 210.
+ * At 20, L (4, 40 s) joins before B: L at [150, 190), so B at 190 (5 free
+ * until J ends at 210), N at 210. At 30, S (1 proc, 20 s) joins first and
+ * fits now: it starts, and every reservation stays. The first two must
+ * re-make what is behind them, the third need not.
+ */
+START_TEST(test_join_ahead)
+{
+	enum { R, A, J, L, B, N, S, NJOBS };
+	static const int32_t procs[NJOBS] = {10, 11, 6, 4, 5, 1, 1};
+	static const int64_t est[NJOBS] = {100, 50, 60, 40, 100, 1000, 20};
+	static const double key[NJOBS] = {0, 2, 3, 4, 5, 6, 1};
+	static const int none[] = {-1}, s30[] = {S, -1}, a100[] = {A, -1},
+			 jl150[] = {J, L, -1}, b190[] = {B, -1},
+			 n210[] = {N, -1};
+	struct swf_job jobs[NJOBS];
+	struct queue_entry all[NJOBS];
+	struct queue_ranks ranks;
+	struct backfill_site s;
+
+	for (uint32_t i = 0; i < NJOBS; i++) {
+		jobs[i] = (struct swf_job){.id = i + 1,
+			.procs = procs[i],
+			.runtime = est[i],
+			.estimate = est[i]};
+		all[i] = (struct queue_entry){
+			.key = key[i], .idx = i, .procs = procs[i]};
+	}
+	ck_assert_int_eq(queue_ranks_build(&ranks, all, NJOBS), 0);
+	ck_assert_int_eq(backfill_site_init(&s, 11, &ranks, jobs, NJOBS), 0);
+	s.free = 1;
+	s.run = malloc(sizeof(*s.run));
+	ck_assert_ptr_nonnull(s.run);
+	s.run[0] = (struct backfill_run){.exp_end = 100, .procs = 10, .idx = R};
+	s.nrun = s.runcap = 1;
+
+	for (uint32_t i = A; i <= N; i++)
+		if (i != J && i != L)
+			ck_assert_int_eq(backfill_enqueue(&s, &all[i], 0), 0);
+	pass_starts(&s, 0, none);
+	ck_assert_int_eq(backfill_enqueue(&s, &all[J], 10), 0);
+	pass_starts(&s, 10, none);
+	ck_assert_int_eq(backfill_enqueue(&s, &all[L], 20), 0);
+	pass_starts(&s, 20, none);
+	ck_assert_int_eq(backfill_enqueue(&s, &all[S], 30), 0);
+	pass_starts(&s, 30, s30);
+	backfill_job_end(&s, S, 1, 50, 50);
+	pass_starts(&s, 50, none);
+	backfill_job_end(&s, R, 10, 100, 100);
+	pass_starts(&s, 100, a100);
+	backfill_job_end(&s, A, 11, 150, 150);
+	pass_starts(&s, 150, jl150);
+	backfill_job_end(&s, L, 4, 190, 190);
+	pass_starts(&s, 190, b190);
+	backfill_job_end(&s, J, 6, 210, 210);
+	pass_starts(&s, 210, n210);
+	ck_assert_int_eq(queue_count(&s.queue), 0);
+	backfill_site_free(&s);
+	queue_ranks_free(&ranks);
+}
+END_TEST
+
 /*
  * Expected start for space shifting: 8 of 10 procs busy until 100, H (10
  * procs) reserved at [100, 150).
@@ -271,7 +357,7 @@ START_TEST(test_dynamic_order)
 		struct queue_entry e = {
 			.key = (double)i, .idx = i, .procs = jobs[i].procs};
 
-		ck_assert_int_eq(backfill_enqueue(&s, &e), 0);
+		ck_assert_int_eq(backfill_enqueue(&s, &e, 0), 0);
 	}
 	backfill_rescore(&s, reverse, NULL);
 	ck_assert_int_eq(backfill_pass(&s, BACKFILL_NONE, 0, &out), 0);
@@ -305,6 +391,7 @@ int main(void)
 
 	tcase_add_test(tc, test_one_pass);
 	tcase_add_test(tc, test_early_end);
+	tcase_add_test(tc, test_join_ahead);
 	tcase_add_test(tc, test_expected_start);
 	tcase_add_test(tc, test_dynamic_order);
 	tcase_add_test(tc, test_names);
