@@ -201,6 +201,20 @@ static struct due heap_pop(struct backfill_plan *p)
 }
 
 /*
+ * Job idx is reserved to start at at: the pass at or after at starts it
+ * from the heap (one entry per start). 0, or -1 (ENOMEM).
+ */
+static int plan_queue_start(struct backfill_plan *p, uint32_t idx, int64_t at)
+{
+	if (p->queued_at[idx] == at)
+		return 0;
+	if (heap_push(p, at, idx) < 0)
+		return -1;
+	p->queued_at[idx] = at;
+	return 0;
+}
+
+/*
  * Give back the reservations of pref[cut..plen): those jobs are no longer
  * validated, their reservations become hints. 0, or -1 (ENOMEM).
  */
@@ -317,13 +331,12 @@ static int plan_insert_ahead(
 	if (profile_add(&p->prof, at, end, -j->procs) < 0 ||
 		!plan_grow((void **)&p->pref, &p->pcap, p->plen,
 			sizeof(*p->pref)) ||
-		(p->queued_at[idx] != at && heap_push(p, at, idx) < 0))
+		plan_queue_start(p, idx, at) < 0)
 		return -1;
 	memmove(&p->pref[lo + 1], &p->pref[lo],
 		(p->plen - lo) * sizeof(*p->pref));
 	p->pref[lo] = idx;
 	p->plen++;
-	p->queued_at[idx] = at;
 	p->hint[idx] = at;
 	p->flags[idx] |= PLAN_VALIDATED | PLAN_HINTED;
 	p->nvalid++;
@@ -605,11 +618,8 @@ static int64_t plan_reserve(struct backfill_plan *p, const struct swf_job *jobs,
 	if (profile_add(&p->prof, at, at + j->estimate, -j->procs) < 0 ||
 		!plan_grow((void **)&p->pref, &p->pcap, p->plen,
 			sizeof(*p->pref)) ||
-		(at > now && p->queued_at[idx] != at &&
-			heap_push(p, at, idx) < 0))
+		(at > now && plan_queue_start(p, idx, at) < 0))
 		return -1;
-	if (at > now)
-		p->queued_at[idx] = at;
 	p->hint[idx] = at;
 	p->flags[idx] |= PLAN_VALIDATED | PLAN_HINTED;
 	p->pref[p->plen++] = idx;
@@ -873,12 +883,21 @@ int64_t backfill_expected_start(
 		for (pos = plan_walk_start(s);
 			(q = queue_next(&s->queue, &pos, INT64_MAX)) !=
 			QUEUE_NONE;
-			pos++)
-			if (plan_reserve(p, s->jobs, q, now) < 0) {
+			pos++) {
+			int64_t at = plan_reserve(p, s->jobs, q, now);
+
+			/*
+			 * One that may start now (queued at this instant,
+			 * before the pass): the pass starts it from the heap,
+			 * as it starts a reservation that fell due.
+			 */
+			if (at < 0 ||
+				(at == now && plan_queue_start(p, q, at) < 0)) {
 				plan_free(s->plan);
 				s->plan = NULL;
 				return -1;
 			}
+		}
 		p->t_change = INT64_MAX;
 		prof = &p->prof;
 	} else {

@@ -302,6 +302,40 @@ START_TEST(test_join_ahead)
 END_TEST
 
 /*
+ * Space shifting asks a site for a job's expected start after another job
+ * was queued there at the same instant, before the pass: the walk that
+ * answers reserves the queued one to start now, and the pass must start
+ * it (it was left queued for ever, its reservation in the past).
+ */
+START_TEST(test_expected_then_pass)
+{
+	static const struct bcase c = {"expected, then the pass", 4,
+		{{2, 10, 0}, {4, 10, 0}}, {-1}, {-1}, {-1}};
+	static const int first[] = {0, -1}, second[] = {1, -1};
+	struct backfill_site s;
+	struct queue_ranks ranks;
+	struct swf_job jobs[MAXJ];
+	struct queue_entry e;
+
+	setup(&s, &ranks, jobs, &c);
+	/* setup queued both: take them out, as if not yet arrived */
+	backfill_site_free(&s);
+	ck_assert_int_eq(backfill_site_init(&s, 4, &ranks, jobs, 2), 0);
+	pass_starts(&s, 0, (const int[]){-1}); /* the plan is made */
+	e = (struct queue_entry){.key = 0, .idx = 0, .procs = 2};
+	ck_assert_int_eq(backfill_enqueue(&s, &e, 5), 0);
+	ck_assert_int_eq(backfill_expected_start(&s, 1, 5), 15);
+	pass_starts(&s, 5, first);
+	backfill_job_end(&s, 0, 2, 15, 15);
+	e = (struct queue_entry){.key = 1, .idx = 1, .procs = 4};
+	ck_assert_int_eq(backfill_enqueue(&s, &e, 15), 0);
+	pass_starts(&s, 15, second);
+	backfill_site_free(&s);
+	queue_ranks_free(&ranks);
+}
+END_TEST
+
+/*
  * Expected start for space shifting: 8 of 10 procs busy until 100, H (10
  * procs) reserved at [100, 150).
  */
@@ -392,6 +426,7 @@ int main(void)
 	tcase_add_test(tc, test_one_pass);
 	tcase_add_test(tc, test_early_end);
 	tcase_add_test(tc, test_join_ahead);
+	tcase_add_test(tc, test_expected_then_pass);
 	tcase_add_test(tc, test_expected_start);
 	tcase_add_test(tc, test_dynamic_order);
 	tcase_add_test(tc, test_names);
