@@ -215,6 +215,30 @@ static int plan_queue_start(struct backfill_plan *p, uint32_t idx, int64_t at)
 }
 
 /*
+ * Job idx takes [at, at + estimate) in the profile and place pos of pref,
+ * validated. Its start is queued if after now, or if queue_now (a pass
+ * starts a job due now itself, unless it joined between passes). 0, or -1
+ * (ENOMEM).
+ */
+static int plan_take(struct backfill_plan *p, const struct swf_job *j,
+	uint32_t idx, int64_t at, size_t pos, bool queue_now, int64_t now)
+{
+	if (profile_add(&p->prof, at, at + j->estimate, -j->procs) < 0 ||
+		!plan_grow((void **)&p->pref, &p->pcap, p->plen,
+			sizeof(*p->pref)) ||
+		((queue_now || at > now) && plan_queue_start(p, idx, at) < 0))
+		return -1;
+	memmove(&p->pref[pos + 1], &p->pref[pos],
+		(p->plen - pos) * sizeof(*p->pref));
+	p->pref[pos] = idx;
+	p->plen++;
+	p->hint[idx] = at;
+	p->flags[idx] |= PLAN_VALIDATED | PLAN_HINTED;
+	p->nvalid++;
+	return 0;
+}
+
+/*
  * Give back the reservations of pref[cut..plen): those jobs are no longer
  * validated, their reservations become hints. 0, or -1 (ENOMEM).
  */
@@ -314,11 +338,10 @@ static int plan_insert_ahead(
 {
 	struct backfill_plan *p = s->plan;
 	const struct swf_job *j = &s->jobs[idx];
-	int64_t at, end;
+	int64_t at;
 
 	profile_advance(&p->prof, now);
 	at = profile_earliest(&p->prof, j->procs, j->estimate);
-	end = at + j->estimate;
 	for (size_t i = lo; i < p->plen; i++) {
 		uint32_t k = p->pref[i];
 
@@ -328,19 +351,7 @@ static int plan_insert_ahead(
 			return 0;
 	}
 	/* due at or after now: the next pass starts it from the heap */
-	if (profile_add(&p->prof, at, end, -j->procs) < 0 ||
-		!plan_grow((void **)&p->pref, &p->pcap, p->plen,
-			sizeof(*p->pref)) ||
-		plan_queue_start(p, idx, at) < 0)
-		return -1;
-	memmove(&p->pref[lo + 1], &p->pref[lo],
-		(p->plen - lo) * sizeof(*p->pref));
-	p->pref[lo] = idx;
-	p->plen++;
-	p->hint[idx] = at;
-	p->flags[idx] |= PLAN_VALIDATED | PLAN_HINTED;
-	p->nvalid++;
-	return 1;
+	return plan_take(p, j, idx, at, lo, true, now) < 0 ? -1 : 1;
 }
 
 /* Where job idx goes in pref, in queue order (static queues). */
@@ -615,16 +626,8 @@ static int64_t plan_reserve(struct backfill_plan *p, const struct swf_job *jobs,
 				p->t_change = from;
 		}
 	}
-	if (profile_add(&p->prof, at, at + j->estimate, -j->procs) < 0 ||
-		!plan_grow((void **)&p->pref, &p->pcap, p->plen,
-			sizeof(*p->pref)) ||
-		(at > now && plan_queue_start(p, idx, at) < 0))
-		return -1;
-	p->hint[idx] = at;
-	p->flags[idx] |= PLAN_VALIDATED | PLAN_HINTED;
-	p->pref[p->plen++] = idx;
-	p->nvalid++;
-	return at;
+	/* one due now is started by the pass that reserves it */
+	return plan_take(p, j, idx, at, p->plen, false, now) < 0 ? -1 : at;
 }
 
 /* Where the queue's unvalidated part starts. */
