@@ -21,6 +21,7 @@ void kinetic_free(struct kinetic *k)
 	if (!k)
 		return;
 	free(k->job);
+	free(k->line);
 	free(k->node);
 	free(k->free_slot);
 	memset(k, 0, sizeof(*k));
@@ -47,27 +48,30 @@ static bool same_line(const struct policy_linear *a,
 	return a->scale == b->scale && a->weight == b->weight;
 }
 
+/* Line x at now: its job's score's order, as a value that grows linearly. */
+static inline double line_value(const struct kinetic_line *x, int64_t now)
+{
+	return x->rate * (double)(now - x->submit) + x->offset;
+}
+
 /*
- * When the loser may first run before the winner, both compared at now:
- * never for the same line (a score never falls behind a later-submitted
- * twin's), never if the loser's line is flatter, else where the lines
- * cross, less a slack for rounding (the score's own and the lines').
+ * When the loser may first run before the winner, both compared at now
+ * (their lines there va and vb): never for the same line (a score never
+ * falls behind a later-submitted twin's), never if the loser's line is
+ * flatter, else where the lines cross, less a slack for rounding (the
+ * score's own and the lines').
  */
 static int64_t overtake_time(const struct kinetic *k, uint32_t win,
-	uint32_t lose, int64_t now)
+	uint32_t lose, double va, double vb, int64_t now)
 {
-	const struct kinetic_job *a = &k->job[win], *b = &k->job[lose];
-	double ra = a->lin.rate, rb = b->lin.rate, dt;
-	double va, vb;
+	double ra = k->line[win].rate, rb = k->line[lose].rate, dt;
 
-	if (same_line(&a->lin, &b->lin))
-		return INT64_MAX;
 	if (fabs(rb - ra) <= KINETIC_NEAR_PARALLEL * (ra > rb ? ra : rb))
-		return now + 1;
+		return same_line(&k->job[win].lin, &k->job[lose].lin) ?
+			       INT64_MAX :
+			       now + 1;
 	if (rb < ra)
 		return INT64_MAX;
-	va = ra * (double)(now - a->submit) + a->lin.offset;
-	vb = rb * (double)(now - b->submit) + b->lin.offset;
 	dt = (va - vb) / (rb - ra);
 	if (!(dt < KINETIC_FAR))
 		return now + (int64_t)KINETIC_FAR;
@@ -87,22 +91,40 @@ static inline void update_due(struct kinetic *k, size_t n)
 		x->due = k->node[2 * n + 1].due;
 }
 
+/*
+ * Lines further apart than this, relative to their values, order the two
+ * jobs as their scores do: a score is minus the cube (WFP3) or minus the
+ * line itself (UNICEF), and score and line are each computed within a few
+ * units in the last place (1e-15). Closer lines leave the order to the
+ * scores, their ties to the submit and the index (runs_first), as before:
+ * most matches are decided without the scores' divisions and cubes.
+ */
+#define KINETIC_CLEAR 1e-9
+
 /* Play match n (both children right at now). True if its winner changed. */
 static bool play(struct kinetic *k, size_t n, int64_t now)
 {
 	struct kinetic_node *x = &k->node[n];
 	uint32_t a = k->node[2 * n].winner, b = k->node[2 * n + 1].winner;
 	uint32_t old = x->winner;
+	double va, vb, clear;
 
-	x->fail = INT64_MAX;
 	if (a == KINETIC_NONE || b == KINETIC_NONE) {
 		x->winner = a == KINETIC_NONE ? b : a;
-	} else if (runs_first(k, a, b, now)) {
+		x->fail = INT64_MAX;
+		update_due(k, n);
+		return x->winner != old;
+	}
+	va = line_value(&k->line[a], now);
+	vb = line_value(&k->line[b], now);
+	clear = KINETIC_CLEAR * (va + vb);
+	if (va - vb > clear ||
+		(vb - va <= clear && runs_first(k, a, b, now))) {
 		x->winner = a;
-		x->fail = overtake_time(k, a, b, now);
+		x->fail = overtake_time(k, a, b, va, vb, now);
 	} else {
 		x->winner = b;
-		x->fail = overtake_time(k, b, a, now);
+		x->fail = overtake_time(k, b, a, vb, va, now);
 	}
 	update_due(k, n);
 	return x->winner != old;
@@ -169,12 +191,17 @@ static int grow(struct kinetic *k)
 {
 	size_t cap = k->cap ? 2 * k->cap : KINETIC_FIRST_CAP, i;
 	struct kinetic_job *job = realloc(k->job, cap * sizeof(*job));
+	struct kinetic_line *line;
 	struct kinetic_node *node;
 	uint32_t *free_slot;
 
 	if (!job)
 		goto nomem;
 	k->job = job;
+	line = realloc(k->line, cap * sizeof(*line));
+	if (!line)
+		goto nomem;
+	k->line = line;
 	free_slot = realloc(k->free_slot, cap * sizeof(*free_slot));
 	if (!free_slot)
 		goto nomem;
@@ -215,6 +242,8 @@ int kinetic_insert(struct kinetic *k, const struct kinetic_job *j)
 		kinetic_advance(k, j->submit);
 	s = k->free_slot[--k->nfree];
 	k->job[s] = *j;
+	k->line[s] = (struct kinetic_line){j->lin.rate, j->lin.offset,
+		j->submit};
 	k->node[k->cap + s].winner = s;
 	k->count++;
 	/*
