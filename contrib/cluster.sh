@@ -43,8 +43,11 @@
 #       --keep           stop leaves the state directory (logs) in place
 #
 # Ports are on 127.0.0.1; the chosen base is kept in STATE/etc/ports, so two
-# clusters with different state directories never collide. Clients find a
-# cluster through SLURM_CONF=STATE/etc/slurm.conf.
+# clusters with different state directories never collide. Starts take
+# turns (a lock on $CLUSTER_LOCK, /tmp/slurm-carbon-cluster.lock by default,
+# held until every node is idle), so a cluster chooses its ports only when
+# the one before it listens on all of its own. Clients find a cluster
+# through SLURM_CONF=STATE/etc/slurm.conf.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -316,7 +319,7 @@ wait_for() {
 start_daemon() {
 	local name=$1 logf=$2
 	shift 2
-	setsid "$@" < /dev/null >> "$logf" 2>&1 3>&- &
+	setsid "$@" < /dev/null >> "$logf" 2>&1 3>&- 9>&- &
 	echo $! > "$state/run/$name.pid"
 }
 
@@ -572,9 +575,19 @@ nodes_idle() {
 	[ "$(echo "$out" | sort -u | grep -c ' idle$')" -eq "$nodes" ]
 }
 
+# Take the start lock on fd 9; daemons are started with fd 9 closed, so it
+# is released when do_start closes it (or the script exits).
+take_start_lock() {
+	local lock=${CLUSTER_LOCK:-/tmp/slurm-carbon-cluster.lock}
+	exec 9>> "$lock" || die "cannot open the start lock $lock"
+	flock -w 900 9 ||
+		die "another cluster has been starting for 900 s (lock $lock)"
+}
+
 do_start() {
 	[ "$(id -u)" -eq 0 ] || die "run as root (it starts munged, MariaDB and the Slurm daemons)"
 	[ "$rapl" != sim ] || find_raplsim
+	take_start_lock
 	if [ -d "$state/run" ]; then
 		log "stopping what an earlier run left in $state"
 		stop_all
@@ -598,6 +611,7 @@ do_start() {
 	start_slurmdbd
 	start_slurmctld
 	start_nodes
+	exec 9>&-
 	[ "$cmd" = run ] || cleanup_on_exit=
 	log "up: $nodes node(s), energy $energy, rapl $rapl, ports $port_base..; SLURM_CONF=$conf"
 }

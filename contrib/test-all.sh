@@ -9,6 +9,8 @@
 # scripts, checks). A skipped test is never counted as passed, and a
 # required stage (e2e) in which every test skipped fails.
 #   TEST_ALL_SKIP="distcheck bench"  skips the named stages.
+#   E2E_JOBS=N  end-to-end tests at once [2: each has its own cluster, and
+#               they mostly wait on sleeping jobs]
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -129,7 +131,7 @@ if [ ${#failed_stages[@]} -eq 0 ]; then
 	run_stage sanitizers "$top/_build-san/tests/test-suite.log" stage_sanitizers
 	run_stage valgrind one stage_valgrind
 	run_stage install one stage_install
-	run_stage e2e "required:$logdir/e2e-counts.log" env E2E_COUNTS="$logdir/e2e-counts.log" tests/e2e/run.sh
+	run_stage e2e "required:$logdir/e2e-counts.log" env E2E_COUNTS="$logdir/e2e-counts.log" E2E_JOBS="${E2E_JOBS:-2}" tests/e2e/run.sh
 	run_stage bench one stage_bench
 	run_stage fuzz one stage_fuzz
 	run_stage distcheck one stage_distcheck

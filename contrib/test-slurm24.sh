@@ -19,19 +19,20 @@
 #   SLURM24_FRESH=1    make the root anew even if it is complete
 #   SLURM24_MIRROR=URL the Debian mirror [the host's, from its apt sources]
 #   SLURM24_TESTS="t0010-energy-accuracy ..."  the e2e tests, longest first
-#                      [t0010 energy accuracy, t0061 job_submit/carbon,
-#                      t0060 site_factor/carbon, t0020 no powercap tree]
-#   SLURM24_PARALLEL=N how many e2e tests run at once [1: clusters that
-#                      start together in one root raced (mariadb-install-db
-#                      and a slurmd failed at start, 2 runs in 3)]
+#                      [t0060 site_factor/carbon, t0061 job_submit/carbon,
+#                      t0010 energy accuracy, t0020 no powercap tree]
+#   SLURM24_PARALLEL=N how many e2e tests run at once [2; cluster.sh
+#                      starts one cluster at a time (before it did, clusters
+#                      that started together raced: mariadb-install-db and
+#                      a slurmd failed at start, 2 runs in 3)]
 # Logs in _test-logs/slurm24/ (the e2e tests' own in e2e/ there).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=${SLURM24_ROOT:-/var/tmp/slurm-carbon-trixie}
 suite=trixie
-tests=${SLURM24_TESTS:-t0010-energy-accuracy t0061-job-submit t0060-site-factor t0020-no-powercap}
-parallel=${SLURM24_PARALLEL:-1}
+tests=${SLURM24_TESTS:-t0060-site-factor t0061-job-submit t0010-energy-accuracy t0020-no-powercap}
+parallel=${SLURM24_PARALLEL:-2}
 logdir=$top/_test-logs/slurm24
 # Inside the root: the Slurm source and this project's build.
 src_parent=/usr/local/src/slurm-carbon
@@ -305,8 +306,9 @@ stage_unit() {
 }
 
 # The e2e tests, each through tests/e2e/run.sh, at most $parallel at once
-# (each cluster finds its own ports and state directory; they mostly wait
-# on sleeping jobs); their counts summed into one automake-style file.
+# (each cluster has its own state directory, and finds its ports after the
+# one before it is up; they mostly wait on sleeping jobs); their counts
+# summed into one automake-style file.
 stage_e2e() {
 	local t rc=0 p=0 x=0 k=0 f
 	rm -rf "$root/tmp/slurm24-e2e" && mkdir -p "$root/tmp/slurm24-e2e" ||
@@ -318,7 +320,6 @@ stage_e2e() {
 		in_root env E2E_TESTS="$t" E2E_COUNTS="/tmp/slurm24-e2e/$t.counts" \
 			E2E_LOGDIR=/tmp/slurm24-e2e/logs "$build/tests/e2e/run.sh" \
 			> "$root/tmp/slurm24-e2e/$t.out" 2>&1 &
-		sleep 2 # clusters starting at once would race for ports
 	done
 	wait
 	for t in $tests; do

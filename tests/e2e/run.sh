@@ -1,42 +1,86 @@
 #!/bin/bash
-# Runs every end-to-end test (tests/e2e/t*.sh) in order, as root, against
-# real daemons; prints one line per test (and the test's own lines), keeps
-# each test's output in E2E_LOGDIR, and exits non-zero if any test failed.
+# Runs every end-to-end test (tests/e2e/t*.sh) as root against real daemons,
+# at most E2E_JOBS at once; prints one line per test as it ends (and the
+# test's own lines), keeps each test's output in E2E_LOGDIR, and exits
+# non-zero if any test failed.
 #
+#   E2E_JOBS=N       tests at once [1]. Each test's cluster has its own
+#                    state directory and ports, and cluster.sh starts one
+#                    cluster at a time; the tests mostly wait on sleeping
+#                    jobs, so two share two cores well.
 #   E2E_COUNTS=FILE  also write automake-style counts to FILE:
 #                    "# PASS: N", "# FAIL: M", "# SKIP: K"
 #   E2E_TESTS="t0020-no-powercap"  run only the named tests
+# Tests start longest first (the "e2e-seconds:" line each test carries), so
+# that with E2E_JOBS=2 a long test does not start last.
 # See tests/e2e/lib.sh for RAPLSIM, E2E_BUILDDIR, E2E_LOGDIR, E2E_KEEP.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 export E2E_LOGDIR=${E2E_LOGDIR:-$top/_test-logs/e2e}
+jobs=${E2E_JOBS:-1}
+case $jobs in ''|*[!0-9]*|0) echo "E2E_JOBS: a positive number, not '$jobs'" >&2; exit 2 ;; esac
 mkdir -p "$E2E_LOGDIR"
 pass=0
 fail=0
 skip=0
+declare -A name_of=() began=()
 
-for t in "$here"/t*.sh; do
-	name=$(basename "$t" .sh)
-	if [ -n "${E2E_TESTS:-}" ]; then
-		case " $E2E_TESTS " in *" $name "*) ;; *) continue ;; esac
-	fi
-	t0=$SECONDS
-	bash "$t" > "$E2E_LOGDIR/$name.log" 2>&1
+# The selected tests, longest first (ties in name order).
+selected_tests() {
+	local t name secs
+	for t in "$here"/t*.sh; do
+		name=$(basename "$t" .sh)
+		if [ -n "${E2E_TESTS:-}" ]; then
+			case " $E2E_TESTS " in *" $name "*) ;; *) continue ;; esac
+		fi
+		secs=$(sed -n 's/^# e2e-seconds: *\([0-9]*\).*/\1/p' "$t" | head -n1)
+		printf '%s %s\n' "${secs:-60}" "$name"
+	done | sort -k1,1nr -k2,2 | cut -d' ' -f2
+}
+
+launch() {
+	bash "$here/$1.sh" > "$E2E_LOGDIR/$1.log" 2>&1 &
+	name_of[$!]=$1
+	began[$!]=$SECONDS
+}
+
+# Wait for one test to end and report it.
+reap() {
+	local pid rc name verdict
+	wait -n -p pid
 	rc=$?
+	name=${name_of[$pid]}
 	case $rc in
 	0) verdict=PASS; pass=$((pass + 1)) ;;
 	77) verdict=SKIP; skip=$((skip + 1)) ;;
 	*) verdict=FAIL; fail=$((fail + 1)) ;;
 	esac
-	printf '%s: %s (%d s)\n' "$verdict" "$name" $((SECONDS - t0))
+	printf '%s: %s (%d s)\n' "$verdict" "$name" $((SECONDS - began[$pid]))
 	if [ $rc -eq 0 ]; then
 		grep "^$name: " "$E2E_LOGDIR/$name.log" | sed 's/^/    /'
 	else
 		tail -n 40 "$E2E_LOGDIR/$name.log" | sed 's/^/    /'
 	fi
+	unset "name_of[$pid]" "began[$pid]"
+}
+
+# Background tests ignore SIGINT (no job control), so pass it on as TERM:
+# each test's trap stops its cluster.
+stop_tests() {
+	local pid
+	for pid in "${!name_of[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	wait
+	exit 130
+}
+trap stop_tests INT TERM HUP
+
+for name in $(selected_tests); do
+	while [ ${#name_of[@]} -ge "$jobs" ]; do reap; done
+	launch "$name"
 done
+while [ ${#name_of[@]} -gt 0 ]; do reap; done
 
 echo "e2e: $pass passed, $fail failed, $skip skipped (logs in $E2E_LOGDIR)"
 if [ -n "${E2E_COUNTS:-}" ]; then

@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 208 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # Energy accuracy end to end: two slurmd nodes, each in a mount namespace
 # whose /sys/class/powercap is driven by raplsim (2 packages + 2 dram, power
 # varying every 3 s, counters wrapping several times per job); real sbatch

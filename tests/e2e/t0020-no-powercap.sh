@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 27 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # No powercap tree: slurmd runs in a mount namespace whose /sys/class is an
 # empty tmpfs, with acct_gather_energy/powercap. Jobs still run, sacct's
 # energy is empty (unknown, never zero), the node stays up, and the slurmd

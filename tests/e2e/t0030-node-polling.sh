@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 57 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # slurmd's own polling (AcctGatherNodeFreq): with a poll interval longer than
 # the shortest possible counter wrap period (max_energy_range_uj over the
 # zones' power ceiling), slurmd warns at start, naming AcctGatherNodeFreq.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 92 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # Energy through a read failure, end to end: one slurmd over raplsim with
 # PowercapDrainOnError=yes. Mid-job every energy_uj reads "n/a" for 15 s
 # (raplsim SIGUSR2), then numbers again:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 99 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # Counters that stall mid-job (raplsim SIGUSR1: the energy_uj files stand
 # still while the node draws power, then jump to the true value), as a
 # stalled updater or poller looks from the reader's side. raplsim's zones

@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 44 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # The step and node paths end to end, one slurmd over raplsim:
 #  - a 3-task srun step whose tasks end at 22, 14 and 6 s (task 2, the
 #    last one started, ends first): its energy in sacct is the truth from

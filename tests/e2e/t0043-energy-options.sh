@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 45 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # Typos in the plugin's own acct_gather.conf options never stop a daemon:
 # with PowercapMaxWatts=-5 and PowercapDrainOnError=maybe (which Slurm's
 # parser used to reject, stopping slurmctld and slurmd) every daemon comes

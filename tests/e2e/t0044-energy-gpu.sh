@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 99 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # GPU energy end to end: one slurmd over raplsim whose NVML is the stand-in
 # library (tests/nvmlsim, loaded by the plugin through PowercapNVMLLibrary
 # exactly as it loads libnvidia-ml.so.1), with two GPUs drawing a known

@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 99 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # A shared node's energy split by use (PowercapShare=cpu) end to end: one
 # slurmd with 2 CPUs over raplsim in its CPU-following mode, where the
 # node's power is 40 W idle (30 W package + 10 W dram) plus 60 W per busy

@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 167 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # scarbon end to end with PrologFlags=Contain: two slurmd nodes over
 # raplsim, a carbon.conf with a site PUE, a partition PUE of its own, a
 # region whose intensity is a series written here (a sample every 60 s,

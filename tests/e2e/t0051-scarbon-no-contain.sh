@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 91 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # scarbon end to end without PrologFlags=Contain: no extern step, so a job's
 # energy is the union of its steps' lifetimes per node (job_energy.h, rule
 # 2), each node-second once although Slurm gives every overlapping step the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 50 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # scarbon on a cluster that measures no energy (AcctGatherEnergyType
 # acct_gather_energy/none): every job's energy is the Green Algorithms
 # estimate, labelled "estimated", never a measured 0. Two jobs:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 75 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # The EpilogSlurmctld alternative to scarbon-stamp.timer, tried on a real
 # cluster (PrologFlags=Contain, one node over raplsim). slurmctld runs
 # EpilogSlurmctld as the SlurmUser on its own host as soon as a job ends

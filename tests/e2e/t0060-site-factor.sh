@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 264 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # site_factor/carbon orders the pending queue as the policy does: with the
 # other priority weights at zero, `squeue --sort=-p -t PD` lists the pending
 # jobs in exactly the order an independent model of the policy

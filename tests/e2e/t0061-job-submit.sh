@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 231 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # job_submit/carbon on a real controller: a job in a deferrable partition
 # gets a begin time at the start of the forecast's low window, its
 # submitter reads why, `scontrol show job` shows the trace in AdminComment,

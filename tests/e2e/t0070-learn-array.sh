@@ -1,4 +1,5 @@
 #!/bin/bash
+# e2e-seconds: 27 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # carbonlearn as a Slurm job array (contrib/learn-array.sbatch) on a real
 # two-node cluster: three array tasks each simulate a shard of the tuples,
 # a merge job that depends on the array fits them, and the merged training
