@@ -26,6 +26,8 @@ packages=(
 	# quality tools
 	valgrind cppcheck clang libclang-rt-14-dev util-linux procps
 	psmisc python3
+	# the end-to-end tests' arithmetic
+	bc
 	# systemd-analyze verify of contrib/systemd units
 	systemd
 	# the Debian 13 root of contrib/test-slurm24.sh (Slurm 24.11)

@@ -1,9 +1,10 @@
 #!/bin/bash
-# The plugins on Slurm 24.11, as root on a Debian 12 machine: a Debian 13
-# (trixie) root made with debootstrap from the host's package registry,
-# Debian's Slurm 24.11 daemons and their source installed in it, this tree
-# built there against that source, and end-to-end tests run unchanged on
-# the 24.11 daemons (contrib/test-all.sh tests 22.05 on the host).
+# The plugins and scarbon on Slurm 24.11, as root on a Debian 12 machine:
+# a Debian 13 (trixie) root made with debootstrap from the host's package
+# registry, Debian's Slurm 24.11 daemons and their source installed in it,
+# this tree built there against that source, and end-to-end tests run
+# unchanged on the 24.11 daemons (contrib/test-all.sh tests 22.05 on the
+# host).
 #
 # Stages, one line each with its time: host (debootstrap), root (made, or
 # reused when complete; mounted), slurm-source, build (the project, plugins
@@ -20,7 +21,8 @@
 #   SLURM24_MIRROR=URL the Debian mirror [the host's, from its apt sources]
 #   SLURM24_TESTS="t0010-energy-accuracy ..."  the e2e tests, longest first
 #                      [t0060 site_factor/carbon, t0061 job_submit/carbon,
-#                      t0010 energy accuracy, t0020 no powercap tree]
+#                      t0010 energy accuracy, t0050..t0053 scarbon, t0020
+#                      no powercap tree]
 #   SLURM24_PARALLEL=N how many e2e tests run at once [2; cluster.sh
 #                      starts one cluster at a time (before it did, clusters
 #                      that started together raced: mariadb-install-db and
@@ -31,7 +33,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=${SLURM24_ROOT:-/var/tmp/slurm-carbon-trixie}
 suite=trixie
-tests=${SLURM24_TESTS:-t0060-site-factor t0061-job-submit t0010-energy-accuracy t0020-no-powercap}
+tests=${SLURM24_TESTS:-t0060-site-factor t0061-job-submit t0010-energy-accuracy t0050-scarbon-contain t0051-scarbon-no-contain t0053-scarbon-epilog t0052-scarbon-estimated t0020-no-powercap}
 parallel=${SLURM24_PARALLEL:-2}
 logdir=$top/_test-logs/slurm24
 # Inside the root: the Slurm source and this project's build.
@@ -46,7 +48,7 @@ packages=(
 	check libjansson-dev zlib1g-dev libpowercap-dev libgsl-dev
 	libslurm-dev libmunge-dev libpam0g-dev
 	munge mariadb-server slurmd slurmctld slurmdbd slurm-client
-	python3 procps util-linux psmisc
+	python3 procps util-linux psmisc bc
 )
 recipe="suite=$suite packages=${packages[*]}"
 
@@ -278,7 +280,6 @@ stage_slurm_source() {
 
 # This tree's distribution files (as test-all copies them), built in the
 # root against Slurm 24.11; the plugins staged in _plugins for the tests.
-# scarbon is left out: its Slurm API use is not ported to 24.11.
 stage_build() {
 	local slurm_src dist
 	slurm_src=$(cat "$root$src_parent/slurm-source") || return 1
@@ -288,7 +289,7 @@ stage_build() {
 	rm -rf "$root$build" &&
 	mv "$top/$dist" "$root$build" &&
 	in_root sh -c "cd $build &&
-		./configure -q --disable-scarbon --with-slurm-source=$slurm_src &&
+		./configure -q --with-slurm-source=$slurm_src &&
 		make -j$(nproc) >/dev/null &&
 		make stage-plugins >/dev/null" || return 1
 	ls "$root$build/_plugins"/*.so

@@ -18,6 +18,16 @@
 
 #include "slurmdb_jobs.h"
 
+/*
+ * Slurm 23.02 named its list types list_t and list_itr_t, and 24.05 dropped
+ * the old names List and ListIterator, and slurm_get_errno (22.05's returned
+ * errno, which libslurm sets). The new names and errno serve both.
+ */
+#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(23, 2, 0)
+typedef struct xlist list_t;
+typedef struct listIterator list_itr_t;
+#endif
+
 /* TRES ids fixed by Slurm (src/common/slurmdb_defs.h TRES_*). */
 #define TRES_ID_CPU 1
 #define TRES_ID_MEM 2
@@ -89,8 +99,8 @@ static void find_gpu_tres(struct slurmdb_source *src)
 {
 	slurmdb_tres_cond_t cond;
 	slurmdb_tres_rec_t *t;
-	List list;
-	ListIterator it;
+	list_t *list;
+	list_itr_t *it;
 
 	slurmdb_init_tres_cond(&cond, 0);
 	list = slurmdb_tres_get(src->db, &cond);
@@ -118,7 +128,7 @@ struct slurmdb_source *slurmdb_source_open(struct sc_error *err)
 	src->db = slurmdb_connection_get(&flags);
 	if (!src->db) {
 		sc_errprintf(err, "cannot connect to slurmdbd: %s",
-			slurm_strerror(slurm_get_errno()));
+			slurm_strerror(errno));
 		free(src);
 		return NULL;
 	}
@@ -142,9 +152,9 @@ void slurmdb_source_close(struct slurmdb_source *src)
 
 /* ---- the query ---- */
 
-static List string_list(char **items)
+static list_t *string_list(char **items)
 {
-	List l = slurm_list_create(free);
+	list_t *l = slurm_list_create(free);
 	char **s;
 
 	for (s = items; s && *s; s++)
@@ -153,7 +163,7 @@ static List string_list(char **items)
 }
 
 /* "123", "123_4", "123+1", optionally ".batch"/".N": one selection. */
-static int add_step_selection(List l, const char *arg, struct sc_error *err)
+static int add_step_selection(list_t *l, const char *arg, struct sc_error *err)
 {
 	slurm_selected_step_t *sel = calloc(1, sizeof(*sel));
 	char *end;
@@ -193,7 +203,7 @@ bad:
 }
 
 /* User names or uids into a list of uid strings. */
-static int add_users(List l, char **users, struct sc_error *err)
+static int add_users(list_t *l, char **users, struct sc_error *err)
 {
 	char **u, buf[32];
 
@@ -248,7 +258,7 @@ static const char *state_name(uint32_t state)
 	return "UNKNOWN";
 }
 
-static int add_states(List l, char **states, struct sc_error *err)
+static int add_states(list_t *l, char **states, struct sc_error *err)
 {
 	char **s, buf[16];
 	size_t i;
@@ -268,7 +278,7 @@ static int add_states(List l, char **states, struct sc_error *err)
 	return 0;
 }
 
-static void drop_list(List l)
+static void drop_list(list_t *l)
 {
 	if (l)
 		slurm_list_destroy(l);
@@ -482,7 +492,7 @@ static int fill_job(struct slurmdb_source *src, struct job_set *set,
 {
 	struct job_record *r = job_set_add(set);
 	slurmdb_step_rec_t *st;
-	ListIterator it;
+	list_itr_t *it;
 	size_t n = 0;
 
 	if (!r)
@@ -532,8 +542,8 @@ int slurmdb_source_jobs(struct slurmdb_source *src,
 {
 	slurmdb_job_cond_t cond;
 	slurmdb_job_rec_t *j;
-	ListIterator it;
-	List jobs;
+	list_itr_t *it;
+	list_t *jobs;
 	int rc = 0;
 
 	if (build_cond(src, o, start, end, &cond, err) < 0) {
@@ -545,7 +555,7 @@ int slurmdb_source_jobs(struct slurmdb_source *src,
 	free_cond(&cond);
 	if (!jobs)
 		return sc_errprintf(err, "slurmdbd did not return the jobs: %s",
-			slurm_strerror(errno ? errno : slurm_get_errno()));
+			slurm_strerror(errno));
 	it = slurm_list_iterator_create(jobs);
 	while (!rc && (j = slurm_list_next(it)))
 		rc = fill_job(src, set, j, err);
@@ -613,7 +623,7 @@ int slurmdb_source_may_stamp(struct slurmdb_source *src, char *who,
 	slurmdb_assoc_cond_t acond;
 	slurmdb_user_rec_t *u;
 	uint16_t level = SLURMDB_ADMIN_NOTSET;
-	List users;
+	list_t *users;
 
 	snprintf(who, who_size, "%s", pw ? pw->pw_name : "?");
 	if (getuid() == 0 ||
@@ -630,7 +640,7 @@ int slurmdb_source_may_stamp(struct slurmdb_source *src, char *who,
 	users = slurmdb_users_get(src->db, &ucond);
 	slurm_list_destroy(acond.user_list);
 	if (users) {
-		ListIterator it = slurm_list_iterator_create(users);
+		list_itr_t *it = slurm_list_iterator_create(users);
 
 		if ((u = slurm_list_next(it)))
 			level = u->admin_level;
@@ -658,7 +668,7 @@ int slurmdb_source_set_admin_comment(struct slurmdb_source *src,
 {
 	slurmdb_job_cond_t cond;
 	slurmdb_job_rec_t rec;
-	List done;
+	list_t *done;
 	int rc = 0;
 
 	memset(&cond, 0, sizeof(cond));
@@ -681,7 +691,7 @@ int slurmdb_source_set_admin_comment(struct slurmdb_source *src,
 	done = slurmdb_job_modify(src->db, &cond, &rec);
 	free_cond(&cond);
 	if (!done || !slurm_list_count(done)) {
-		int e = errno ? errno : slurm_get_errno();
+		int e = errno;
 
 		rc = sc_errprintf(err, "job %s: slurmdbd refused the change: %s",
 			job->id,
