@@ -8,12 +8,14 @@
  * overtake it: a job's order value is a line in time (policy_linear_form),
  * so two jobs swap at most once. Moving the clock replays only the matches
  * that are due, instead of re-scoring and re-sorting the whole queue at
- * every pass. Every match is decided on the jobs' exact scores at that
- * second (policy_linear_score, then submit time, then idx: the order of
- * queue_entry_cmp), so the head is always the one a sort of the queue at
- * that second would put first; the lines only say when to look again,
- * with slack for their rounding, and pairs too close to parallel for that
- * are looked at again every second.
+ * every pass. Every match is decided as the jobs' exact scores at that
+ * second order them (policy_linear_score, then submit time, then idx: the
+ * order of queue_entry_cmp), so the head is always the one a sort of the
+ * queue at that second would put first: lines far enough apart decide it
+ * as the scores would (see KINETIC_CLEAR), nearer ones go to the scores.
+ * The lines also say when to look again, with slack for their rounding,
+ * and pairs too close to parallel for that are looked at again every
+ * second.
  */
 #ifndef SCHED_KINETIC_H
 #define SCHED_KINETIC_H

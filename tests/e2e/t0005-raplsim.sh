@@ -1,5 +1,6 @@
 #!/bin/bash
 # e2e-seconds: 12 (alone, on CI; tests/e2e/run.sh starts the longest first)
+# e2e-first: the simulator the others trust is checked before them
 # The simulator itself, against hand-computed values, before any test trusts
 # its ground truth: at constant power (2 packages at 100 W, 2 dram at 10 W)
 # the truth log rises at exactly 220 W and the counters, read with their
