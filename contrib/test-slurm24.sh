@@ -19,7 +19,7 @@
 #                      reused when a run completed it, else made anew
 #   SLURM24_FRESH=1    make the root anew even if it is complete
 #   SLURM24_MIRROR=URL the Debian mirror [the host's, from its apt sources]
-#   SLURM24_TESTS="t0010-energy-accuracy ..."  the e2e tests, longest first
+#   SLURM24_TESTS="t0010-energy-accuracy ..."  the e2e tests
 #                      [t0060 site_factor/carbon, t0061 job_submit/carbon,
 #                      t0010 energy accuracy, t0050..t0053 scarbon, t0020
 #                      no powercap tree]
@@ -306,36 +306,20 @@ stage_unit() {
 	return "$rc"
 }
 
-# The e2e tests, each through tests/e2e/run.sh, at most $parallel at once
-# (each cluster has its own state directory, and finds its ports after the
-# one before it is up; they mostly wait on sleeping jobs); their counts
-# summed into one automake-style file.
+# The e2e tests through one tests/e2e/run.sh, $parallel at once (it starts
+# the longest first, and each cluster has its own state directory and finds
+# its ports after the one before it is up); counts in one automake-style
+# file.
 stage_e2e() {
-	local t rc=0 p=0 x=0 k=0 f
+	local rc
 	rm -rf "$root/tmp/slurm24-e2e" && mkdir -p "$root/tmp/slurm24-e2e" ||
 		return 1
-	for t in $tests; do
-		while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do
-			wait -n
-		done
-		in_root env E2E_TESTS="$t" E2E_COUNTS="/tmp/slurm24-e2e/$t.counts" \
-			E2E_LOGDIR=/tmp/slurm24-e2e/logs "$build/tests/e2e/run.sh" \
-			> "$root/tmp/slurm24-e2e/$t.out" 2>&1 &
-	done
-	wait
-	for t in $tests; do
-		f=$root/tmp/slurm24-e2e/$t.counts
-		grep -v '^e2e: ' "$root/tmp/slurm24-e2e/$t.out"
-		[ -s "$f" ] || { echo "$t: no result"; x=$((x + 1)); continue; }
-		p=$((p + $(sed -n 's/^# PASS: *//p' "$f")))
-		x=$((x + $(sed -n 's/^# FAIL: *//p' "$f")))
-		k=$((k + $(sed -n 's/^# SKIP: *//p' "$f")))
-	done
-	printf "# PASS: %d\n# FAIL: %d\n# SKIP: %d\n" "$p" "$x" "$k" \
-		> "$root/tmp/slurm24-e2e/counts"
+	in_root env E2E_TESTS="$tests" E2E_JOBS="$parallel" \
+		E2E_COUNTS=/tmp/slurm24-e2e/counts \
+		E2E_LOGDIR=/tmp/slurm24-e2e/logs "$build/tests/e2e/run.sh"
+	rc=$?
 	rm -rf "$logdir/e2e"
 	cp -r "$root/tmp/slurm24-e2e/logs" "$logdir/e2e" 2>/dev/null
-	[ "$x" -eq 0 ] || rc=1
 	return "$rc"
 }
 
