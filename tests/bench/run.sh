@@ -5,10 +5,13 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${BENCH_BUILD_DIR:-$here}
 rc=0
+missed=
 for b in "$bin"/bench_*; do
 	[ -x "$b" ] && [ -f "$b" ] || continue
 	case "$b" in *.c|*.o|*.sh) continue;; esac
 	echo "== $(basename "$b")"
-	"$b" || { echo "== $(basename "$b"): FAILED"; rc=1; }
+	"$b" || { echo "== $(basename "$b"): FAILED"; missed+=" $(basename "$b")"; rc=1; }
 done
+# Named again last: a caller may show only the end of this output.
+[ -z "$missed" ] || echo "bench: FAILED:$missed"
 exit $rc

@@ -39,6 +39,7 @@ pass=0
 fail=0
 skip=0
 declare -A name_of=() began=()
+failed_tests=()
 
 # The selected tests: those marked e2e-first, then the others longest first
 # (ties in name order).
@@ -79,6 +80,7 @@ reap() {
 		echo "e2e: $name still ran after $limit s: stopped" >> "$E2E_LOGDIR/$name.log" ;;
 	*) verdict=FAIL; fail=$((fail + 1)) ;;
 	esac
+	[ $verdict != FAIL ] || failed_tests+=("$name")
 	printf '%s: %s (%d s)\n' "$verdict" "$name" $((SECONDS - began[$pid]))
 	if [ $rc -eq 0 ]; then
 		grep "^$name: " "$E2E_LOGDIR/$name.log" | sed 's/^/    /'
@@ -104,6 +106,12 @@ for name in $(selected_tests); do
 done
 while [ ${#name_of[@]} -gt 0 ]; do reap; done
 
+# Each failed test's last lines again: a caller that shows only the end of
+# this output (test-all, CI) still shows why.
+for name in "${failed_tests[@]}"; do
+	echo "e2e: FAILED $name; last lines of $E2E_LOGDIR/$name.log:"
+	tail -n 12 "$E2E_LOGDIR/$name.log" | sed 's/^/    /'
+done
 echo "e2e: $pass passed, $fail failed, $skip skipped (logs in $E2E_LOGDIR)"
 if [ -n "${E2E_COUNTS:-}" ]; then
 	printf '# PASS: %d\n# FAIL: %d\n# SKIP: %d\n' "$pass" "$fail" "$skip" \
