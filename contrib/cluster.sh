@@ -255,9 +255,28 @@ stop_one() {
 	rm -f "$state/run/$name.pid"
 }
 
+# descendants PID...: every process below the given ones (ps's ppid links).
+descendants() {
+	ps -e -o pid=,ppid= | awk -v roots="$*" '
+		{ parent[$1] = $2 }
+		END {
+			n = split(roots, r, " ")
+			for (i = 1; i <= n; i++) mark[r[i]] = 1
+			do {
+				grew = 0
+				for (p in parent)
+					if (!(p in mark) && (parent[p] in mark)) { mark[p] = 1; grew = 1 }
+			} while (grew)
+			for (i = 1; i <= n; i++) delete mark[r[i]]
+			for (p in mark) print p
+		}'
+}
+
 # A slurmstepd outlives its slurmd; ours hold files in the state directory.
+# Their jobs' processes go with them (a killed slurmstepd cannot reap its
+# tasks, and a "sleep 600" would outlive the cluster).
 kill_stepds() {
-	local p pid comm
+	local p pid comm ours=()
 	for p in /proc/[0-9]*; do
 		comm=
 		{ read -r comm < "$p/comm"; } 2>/dev/null || continue
@@ -265,9 +284,12 @@ kill_stepds() {
 		pid=${p#/proc/}
 		if find "$p/fd" -maxdepth 1 -lname "$state/*" 2>/dev/null |
 			grep -q .; then
-			kill -KILL "$pid" 2>/dev/null || true
+			ours+=("$pid")
 		fi
 	done
+	[ ${#ours[@]} -gt 0 ] || return 0
+	# shellcheck disable=SC2046
+	kill -KILL "${ours[@]}" $(descendants "${ours[@]}") 2>/dev/null || true
 }
 
 # Every daemon this state directory started, in reverse order of start. The
