@@ -106,11 +106,13 @@ for name in $(selected_tests); do
 done
 while [ ${#name_of[@]} -gt 0 ]; do reap; done
 
-# Each failed test's last lines again: a caller that shows only the end of
-# this output (test-all, CI) still shows why.
+# Why each test failed, again (its failed checks and errors, else its last
+# lines): a caller that shows only the end of this output (test-all, CI)
+# still shows it.
 for name in "${failed_tests[@]}"; do
-	echo "e2e: FAILED $name; last lines of $E2E_LOGDIR/$name.log:"
-	tail -n 12 "$E2E_LOGDIR/$name.log" | sed 's/^/    /'
+	echo "e2e: FAILED $name ($E2E_LOGDIR/$name.log):"
+	{ grep -E "^$name: (FAIL|error):|^e2e: " "$E2E_LOGDIR/$name.log" ||
+		tail -n 8 "$E2E_LOGDIR/$name.log"; } | tail -n 8 | sed 's/^/    /'
 done
 echo "e2e: $pass passed, $fail failed, $skip skipped (logs in $E2E_LOGDIR)"
 if [ -n "${E2E_COUNTS:-}" ]; then
