@@ -177,6 +177,89 @@ nomem:
 void queue_init_dynamic(struct wait_queue *q)
 {
 	memset(q, 0, sizeof(*q));
+	q->size_lo = SIZE_MAX;
+}
+
+/* ---- dynamic: the requests' sizes ---- */
+
+/*
+ * Requests above this share its slot, which keeps the index small on a
+ * machine of billions of processors; the least request found is then a
+ * lower bound, which is all its users need.
+ */
+#define SIZE_SLOTS_MAX ((size_t)1 << 20)
+
+static size_t size_slot(int32_t procs)
+{
+	if (procs <= 0)
+		return 0;
+	return (size_t)procs < SIZE_SLOTS_MAX ? (size_t)procs
+					      : SIZE_SLOTS_MAX - 1;
+}
+
+static int size_add(struct wait_queue *q, int32_t procs)
+{
+	size_t p = size_slot(procs), w = p / 64;
+
+	if (w >= q->size_words) {
+		size_t n = q->size_words ? q->size_words : 4;
+		uint32_t *count;
+		uint64_t *bits;
+
+		while (n <= w)
+			n *= 2;
+		count = realloc(q->size_count, n * 64 * sizeof(*count));
+		if (!count)
+			goto nomem;
+		q->size_count = count;
+		bits = realloc(q->size_bits, n * sizeof(*bits));
+		if (!bits)
+			goto nomem;
+		q->size_bits = bits;
+		memset(count + q->size_words * 64, 0,
+			(n - q->size_words) * 64 * sizeof(*count));
+		memset(bits + q->size_words, 0,
+			(n - q->size_words) * sizeof(*bits));
+		q->size_words = n;
+	}
+	if (q->size_count[p]++ == 0)
+		q->size_bits[w] |= 1ULL << (p % 64);
+	if (q->size_lo == SIZE_MAX || w < q->size_lo)
+		q->size_lo = w;
+	return 0;
+nomem:
+	errno = ENOMEM;
+	return -1;
+}
+
+static void size_remove(struct wait_queue *q, int32_t procs)
+{
+	size_t p = size_slot(procs), w = p / 64;
+
+	if (--q->size_count[p] != 0)
+		return;
+	q->size_bits[w] &= ~(1ULL << (p % 64));
+	if (w != q->size_lo || q->size_bits[w])
+		return;
+	while (++w < q->size_words)
+		if (q->size_bits[w]) {
+			q->size_lo = w;
+			return;
+		}
+	q->size_lo = SIZE_MAX;
+}
+
+/*
+ * The least request of a waiting job, or a lower bound of it (see
+ * SIZE_SLOTS_MAX), in a dynamic queue; -1 when none waits.
+ */
+static int64_t size_least(const struct wait_queue *q)
+{
+	size_t w = q->size_lo;
+
+	if (w == SIZE_MAX)
+		return -1;
+	return (int64_t)(w * 64 + (size_t)__builtin_ctzll(q->size_bits[w]));
 }
 
 int queue_init_kinetic(struct wait_queue *q,
@@ -237,6 +320,8 @@ void queue_free(struct wait_queue *q)
 	}
 	free(q->idx_of);
 	free(q->a);
+	free(q->size_count);
+	free(q->size_bits);
 	kinetic_free(q->kin);
 	free(q->kin);
 	memset(q, 0, sizeof(*q));
@@ -359,6 +444,8 @@ int queue_insert(struct wait_queue *q, const struct queue_entry *e)
 		q->a = grown;
 		q->acap = cap;
 	}
+	if (size_add(q, e->procs) < 0)
+		return -1;
 	q->a[q->len++] = *e;
 	q->count++;
 	return 0;
@@ -384,6 +471,9 @@ uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit)
 		*pos = i;
 		return q->idx_of[i];
 	}
+	/* Not a walk to the end when no waiting job fits at all. */
+	if (size_least(q) > limit)
+		return QUEUE_NONE;
 	for (i = *pos; i < q->len; i++) {
 		if (q->a[i].idx != QUEUE_NONE && q->a[i].procs <= limit) {
 			*pos = i;
@@ -405,6 +495,7 @@ void queue_remove_at(struct wait_queue *q, size_t pos)
 		q->count--;
 		return;
 	}
+	size_remove(q, q->a[pos].procs);
 	q->a[pos].idx = QUEUE_NONE;
 	q->removed = true;
 	q->count--;
@@ -455,12 +546,12 @@ static void sort_entries(struct queue_entry *a, size_t n)
 
 bool queue_any_fits(const struct wait_queue *q, int64_t procs)
 {
-	size_t i;
+	int64_t least;
 
 	if (q->kin) {
 		const struct kinetic *k = q->kin;
 
-		for (i = 0; i < k->cap; i++)
+		for (size_t i = 0; i < k->cap; i++)
 			if (k->node[k->cap + i].winner != KINETIC_NONE &&
 				k->job[i].procs <= procs)
 				return true;
@@ -471,10 +562,9 @@ bool queue_any_fits(const struct wait_queue *q, int64_t procs)
 		       tree_find(q, 0, procs > UINT32_MAX ? UINT32_MAX
 							  : (uint32_t)procs) !=
 			       SIZE_MAX;
-	for (i = 0; i < q->len; i++)
-		if (q->a[i].procs <= procs)
-			return true;
-	return false;
+	/* a lower bound of the least request: exact below 2^20 */
+	least = size_least(q);
+	return least >= 0 && least <= procs;
 }
 
 void queue_resort(

@@ -69,6 +69,14 @@ struct wait_queue {
 	struct queue_entry *a; /* dynamic: entries in order */
 	size_t len, acap;
 	bool removed;
+	/*
+	 * Dynamic: how many waiting jobs ask for each number of processors,
+	 * a bit per non-zero count, and the first word with a bit set
+	 * (SIZE_MAX: none), so the least request needs no walk.
+	 */
+	uint32_t *size_count;
+	uint64_t *size_bits;
+	size_t size_words, size_lo;
 	size_t count;
 	/* kinetic: the tournament, and each job's line from the caller */
 	struct kinetic *kin;
@@ -106,7 +114,11 @@ void queue_remove_at(struct wait_queue *q, size_t pos);
 /* End of a pass: compacts a dynamic queue after removals. */
 void queue_commit(struct wait_queue *q);
 
-/* True when a waiting job asks for at most procs processors. */
+/*
+ * True when a waiting job asks for at most procs processors. A dynamic
+ * queue answers from its index of requests, without a walk; above 2^20
+ * processors it may say true when none fits.
+ */
 bool queue_any_fits(const struct wait_queue *q, int64_t procs);
 
 /* Kinetic queues: the order at now (>= the last now); others: nothing. */

@@ -3,6 +3,8 @@
  * and the wait queues (static min-tree, dynamic array) on hand-made cases.
  */
 #include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "profile.h"
@@ -156,6 +158,87 @@ START_TEST(test_queues)
 }
 END_TEST
 
+/* A small deterministic generator (the test must not depend on libc's). */
+static uint32_t lcg(uint64_t *state)
+{
+	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(*state >> 33);
+}
+
+/*
+ * A dynamic queue's index of requests: after random joins and removals,
+ * queue_any_fits and queue_next agree with a plain look at the waiting
+ * jobs. Requests beyond 2^20 share the index's last slot, where
+ * queue_any_fits may only err towards true.
+ */
+START_TEST(test_dynamic_sizes)
+{
+	enum { JOBS = 400, BIG = 1 << 20 };
+	static int32_t procs[JOBS];
+	static bool waiting[JOBS];
+	struct wait_queue q;
+	uint64_t rng = 42;
+	uint32_t next = 0;
+	int step;
+
+	queue_init_dynamic(&q);
+	ck_assert(!queue_any_fits(&q, INT64_MAX / 2));
+	for (step = 0; step < 4000; step++) {
+		uint32_t r = lcg(&rng);
+		int64_t limit = r % 8 == 0 ? (int64_t)BIG + lcg(&rng) % BIG
+					   : (int64_t)(lcg(&rng) % 300);
+		int64_t least = -1;
+		size_t pos = 0, k;
+		uint32_t idx, i;
+
+		if (next < JOBS && (r % 3 != 0 || queue_count(&q) == 0)) {
+			struct queue_entry e = {0.0, next, next, 0};
+
+			e.procs = r % 16 == 1 ? BIG - 2 + (int32_t)(lcg(&rng) % 4)
+						: 1 + (int32_t)(lcg(&rng) % 290);
+			if (r % 64 == 5)
+				e.procs = 3 * BIG;
+			procs[next] = e.procs;
+			waiting[next++] = true;
+			ck_assert_int_eq(queue_insert(&q, &e), 0);
+		} else if (queue_count(&q) > 0) {
+			/* the k-th waiting job, found as a pass finds it */
+			k = lcg(&rng) % queue_count(&q);
+			idx = queue_next(&q, &pos, INT64_MAX);
+			while (k-- > 0) {
+				pos++;
+				idx = queue_next(&q, &pos, INT64_MAX);
+			}
+			ck_assert_uint_ne(idx, QUEUE_NONE);
+			queue_remove_at(&q, pos);
+			waiting[idx] = false;
+			if (r % 5 == 0)
+				queue_commit(&q);
+		}
+		for (i = 0; i < next; i++)
+			if (waiting[i] && (least < 0 || procs[i] < least))
+				least = procs[i];
+		if (least >= 0 && least <= limit)
+			ck_assert(queue_any_fits(&q, limit));
+		else if (queue_any_fits(&q, limit))
+			ck_assert(limit >= BIG - 1 && least >= BIG - 1);
+		/* the walk finds exactly the waiting jobs that fit, in order */
+		pos = 0;
+		i = 0;
+		while ((idx = queue_next(&q, &pos, limit)) != QUEUE_NONE) {
+			for (; i < idx; i++)
+				ck_assert(!waiting[i] || procs[i] > limit);
+			ck_assert(waiting[idx] && procs[idx] <= limit);
+			i = idx + 1;
+			pos++;
+		}
+		for (; i < next; i++)
+			ck_assert(!waiting[i] || procs[i] > limit);
+	}
+	queue_free(&q);
+}
+END_TEST
+
 static Suite *profile_suite(void)
 {
 	Suite *s = suite_create("profile");
@@ -163,6 +246,7 @@ static Suite *profile_suite(void)
 
 	tcase_add_test(tc, test_earliest);
 	tcase_add_test(tc, test_queues);
+	tcase_add_test(tc, test_dynamic_sizes);
 	suite_add_tcase(s, tc);
 	return s;
 }
