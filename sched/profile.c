@@ -125,16 +125,40 @@ int64_t profile_earliest(
 	return p->steps[p->n - 1].t;
 }
 
-/* Add delta over [t0, t1); i and j: the steps starting at t0 and t1. */
+/*
+ * Add delta over [t0, t1), t0 < t1; i and j: the steps starting at t0 and
+ * t1. One search, for t0: the walk that adds delta finds t1's place.
+ */
 static int add_range(struct profile *p, int64_t t0, int64_t t1, int64_t delta,
 	long *i, long *j)
 {
-	/* Splitting may move the steps: find t0's once both exist. */
-	if (profile_split(p, t1) < 0 || (*i = profile_split(p, t0)) < 0 ||
-		(*j = profile_split(p, t1)) < 0)
+	size_t k;
+
+	if ((*i = profile_split(p, t0)) < 0)
 		return -1;
-	for (size_t k = (size_t)*i; k < (size_t)*j; k++)
+	for (k = (size_t)*i; k < p->n && p->steps[k].t < t1; k++)
 		p->steps[k].free += delta;
+	if (k == p->n || p->steps[k].t != t1) {
+		/* t1 inside step k - 1: a bound there, with the old value */
+		if (p->n == p->cap) {
+			size_t head = p->head;
+
+			if (profile_grow(p) < 0) {
+				/* undone: the profile is as it was */
+				while (k-- > (size_t)*i)
+					p->steps[k].free -= delta;
+				return -1;
+			}
+			k -= head - p->head;
+			*i -= (long)(head - p->head);
+		}
+		memmove(&p->steps[k + 1], &p->steps[k],
+			(p->n - k) * sizeof(p->steps[0]));
+		p->steps[k].t = t1;
+		p->steps[k].free = p->steps[k - 1].free - delta;
+		p->n++;
+	}
+	*j = (long)k;
 	return 0;
 }
 

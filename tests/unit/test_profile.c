@@ -239,6 +239,93 @@ START_TEST(test_dynamic_sizes)
 }
 END_TEST
 
+/*
+ * The first second in [now, end) where the profile and model[] differ
+ * (end if none), walking the steps once.
+ */
+static int64_t profile_differs(
+	const struct profile *p, const int64_t *model, int64_t now, int64_t end)
+{
+	size_t i = p->head;
+
+	for (int64_t t = now; t < end; t++) {
+		while (i + 1 < p->n && p->steps[i + 1].t <= t)
+			i++;
+		if (p->steps[i].free != model[t])
+			return t;
+	}
+	return end;
+}
+
+/* The earliest start >= now where model[] has procs for dur seconds. */
+static int64_t model_earliest(
+	const int64_t *model, int64_t now, int64_t procs, int64_t dur)
+{
+	for (int64_t s = now;; s++) {
+		int64_t t = s;
+
+		while (t < s + dur && model[t] >= procs)
+			t++;
+		if (t == s + dur)
+			return s;
+	}
+}
+
+/*
+ * Random reservations, give-backs, releases and clock moves on a profile
+ * against a plain array of free processors per second: the two agree at
+ * every second, and so do their earliest fits. The profile's array fills
+ * up many times, with and without a dropped past to reuse.
+ */
+START_TEST(test_random_profile)
+{
+	enum { SPAN = 600, TAIL = 64 };
+	static int64_t model[SPAN + 2 * SPAN];
+	struct profile p = {0};
+	uint64_t rng = 7;
+	int64_t now = 0;
+
+	for (size_t t = 0; t < sizeof(model) / sizeof(model[0]); t++)
+		model[t] = t < SPAN ? 0 : TAIL;
+	ck_assert_int_eq(profile_reset(&p, 0, 0), 0);
+	ck_assert_int_eq(profile_release(&p, SPAN, TAIL), 0);
+	for (int step = 0; step < 20000 && now < SPAN - 40; step++) {
+		uint32_t r = lcg(&rng) % 16;
+		int64_t t0 = now + lcg(&rng) % (uint32_t)(SPAN - now);
+		int64_t t1 = t0 + 1 + lcg(&rng) % 60;
+		int64_t delta = (int64_t)(lcg(&rng) % 9) - 4;
+
+		if (r == 0) {
+			now += lcg(&rng) % 3;
+			profile_advance(&p, now);
+		} else if (r == 1) {
+			delta = 1 + lcg(&rng) % 3;
+			ck_assert_int_eq(profile_release(&p, t0, delta), 0);
+			for (int64_t t = t0; t < 3 * SPAN; t++)
+				model[t] += delta;
+		} else if (delta != 0) {
+			ck_assert_int_eq(profile_add(&p, t0, t1, delta), 0);
+			for (int64_t t = t0; t < t1; t++)
+				model[t] += delta;
+		}
+		ck_assert_msg(profile_differs(&p, model, now, SPAN + 70) ==
+				      SPAN + 70,
+			"step %d: the profile differs from the model at %lld",
+			step,
+			(long long)profile_differs(&p, model, now, SPAN + 70));
+		if (step % 7 == 0) {
+			int64_t procs = lcg(&rng) % (TAIL + 1);
+			int64_t dur = 1 + lcg(&rng) % 50;
+
+			ck_assert_int_eq(profile_earliest(&p, procs, dur),
+				model_earliest(model, now, procs, dur));
+		}
+	}
+	ck_assert_int_ge(now, 100); /* the clock moved, the past was dropped */
+	profile_free(&p);
+}
+END_TEST
+
 static Suite *profile_suite(void)
 {
 	Suite *s = suite_create("profile");
@@ -247,6 +334,7 @@ static Suite *profile_suite(void)
 	tcase_add_test(tc, test_earliest);
 	tcase_add_test(tc, test_queues);
 	tcase_add_test(tc, test_dynamic_sizes);
+	tcase_add_test(tc, test_random_profile);
 	suite_add_tcase(s, tc);
 	return s;
 }
