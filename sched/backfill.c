@@ -61,10 +61,12 @@ struct due {
 	uint32_t idx;
 };
 
+#define HEAP_NONE UINT32_MAX /* a job with no entry in the heap */
+
 struct backfill_plan {
 	struct profile prof;
 	int64_t *hint;
-	int64_t *queued_at; /* the start of its live heap entry, or -1 */
+	uint32_t *heap_pos; /* its one entry's place in heap, or HEAP_NONE */
 	uint8_t *flags;
 	uint32_t *pref;
 	size_t plen, pcap;
@@ -83,7 +85,7 @@ static void plan_free(struct backfill_plan *p)
 		return;
 	profile_free(&p->prof);
 	free(p->hint);
-	free(p->queued_at);
+	free(p->heap_pos);
 	free(p->flags);
 	free(p->pref);
 	free(p->heap);
@@ -157,60 +159,79 @@ static bool due_less(const struct due *a, const struct due *b)
 	return a->t < b->t || (a->t == b->t && a->idx < b->idx);
 }
 
-static int heap_push(struct backfill_plan *p, int64_t t, uint32_t idx)
+static void heap_place(struct backfill_plan *p, size_t i, struct due d)
 {
-	size_t i;
+	p->heap[i] = d;
+	p->heap_pos[d.idx] = (uint32_t)i;
+}
 
-	if (!plan_grow(
-		    (void **)&p->heap, &p->heapcap, p->nheap, sizeof(*p->heap)))
-		return -1;
-	i = p->nheap++;
-	p->heap[i] = (struct due){t, idx};
-	while (i > 0 && due_less(&p->heap[i], &p->heap[(i - 1) / 2])) {
-		struct due tmp = p->heap[i];
+static void heap_sift_up(struct backfill_plan *p, size_t i)
+{
+	struct due d = p->heap[i];
 
-		p->heap[i] = p->heap[(i - 1) / 2];
-		p->heap[(i - 1) / 2] = tmp;
+	while (i > 0 && due_less(&d, &p->heap[(i - 1) / 2])) {
+		heap_place(p, i, p->heap[(i - 1) / 2]);
 		i = (i - 1) / 2;
 	}
-	return 0;
+	heap_place(p, i, d);
+}
+
+static void heap_sift_down(struct backfill_plan *p, size_t i)
+{
+	struct due d = p->heap[i];
+
+	for (;;) {
+		size_t l = 2 * i + 1, m = l;
+
+		if (l >= p->nheap)
+			break;
+		if (l + 1 < p->nheap && due_less(&p->heap[l + 1], &p->heap[l]))
+			m = l + 1;
+		if (!due_less(&p->heap[m], &d))
+			break;
+		heap_place(p, i, p->heap[m]);
+		i = m;
+	}
+	heap_place(p, i, d);
 }
 
 static struct due heap_pop(struct backfill_plan *p)
 {
 	struct due top = p->heap[0];
-	size_t i = 0;
 
-	p->heap[0] = p->heap[--p->nheap];
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		struct due tmp;
-
-		if (l < p->nheap && due_less(&p->heap[l], &p->heap[m]))
-			m = l;
-		if (r < p->nheap && due_less(&p->heap[r], &p->heap[m]))
-			m = r;
-		if (m == i)
-			break;
-		tmp = p->heap[i];
-		p->heap[i] = p->heap[m];
-		p->heap[m] = tmp;
-		i = m;
+	p->heap_pos[top.idx] = HEAP_NONE;
+	if (--p->nheap) {
+		p->heap[0] = p->heap[p->nheap];
+		heap_sift_down(p, 0);
 	}
 	return top;
 }
 
 /*
  * Job idx is reserved to start at at: the pass at or after at starts it
- * from the heap (one entry per start). 0, or -1 (ENOMEM).
+ * from the heap. A job has one entry, moved when its reservation moves
+ * (not one more per move: under SPF most reservations move many times
+ * before they fall due). 0, or -1 (ENOMEM).
  */
 static int plan_queue_start(struct backfill_plan *p, uint32_t idx, int64_t at)
 {
-	if (p->queued_at[idx] == at)
+	uint32_t i = p->heap_pos[idx];
+	int64_t old;
+
+	if (i == HEAP_NONE) {
+		if (!plan_grow((void **)&p->heap, &p->heapcap, p->nheap,
+			    sizeof(*p->heap)))
+			return -1;
+		p->heap[p->nheap] = (struct due){at, idx};
+		heap_sift_up(p, p->nheap++);
 		return 0;
-	if (heap_push(p, at, idx) < 0)
-		return -1;
-	p->queued_at[idx] = at;
+	}
+	old = p->heap[i].t;
+	p->heap[i].t = at;
+	if (at < old)
+		heap_sift_up(p, i);
+	else if (at > old)
+		heap_sift_down(p, i);
 	return 0;
 }
 
@@ -301,12 +322,12 @@ static struct backfill_plan *plan_of(struct backfill_site *s, int64_t now)
 	if (!p)
 		goto nomem;
 	p->hint = calloc(n, sizeof(*p->hint));
-	p->queued_at = malloc(n * sizeof(*p->queued_at));
+	p->heap_pos = malloc(n * sizeof(*p->heap_pos));
 	p->flags = calloc(n, sizeof(*p->flags));
-	if (!p->hint || !p->queued_at || !p->flags ||
+	if (!p->hint || !p->heap_pos || !p->flags ||
 		profile_of_site(&p->prof, s, now) < 0)
 		goto nomem;
-	memset(p->queued_at, 0xff, n * sizeof(*p->queued_at));
+	memset(p->heap_pos, 0xff, n * sizeof(*p->heap_pos)); /* HEAP_NONE */
 	p->t_change = INT64_MAX;
 	for (; (idx = queue_next(&s->queue, &pos, INT64_MAX)) != QUEUE_NONE;
 		pos++)
@@ -706,9 +727,6 @@ static int pass_conservative(
 	while (p->nheap && p->heap[0].t <= now) {
 		struct due d = heap_pop(p);
 
-		if (p->queued_at[d.idx] != d.t)
-			continue; /* replaced by a later entry */
-		p->queued_at[d.idx] = -1;
 		if ((p->flags[d.idx] & (PLAN_QUEUED | PLAN_VALIDATED)) !=
 				(PLAN_QUEUED | PLAN_VALIDATED) ||
 			p->hint[d.idx] != d.t)
