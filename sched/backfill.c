@@ -259,31 +259,6 @@ static int plan_take(struct backfill_plan *p, const struct swf_job *j,
 	return 0;
 }
 
-/*
- * Give back the reservations of pref[cut..plen): those jobs are no longer
- * validated, their reservations become hints. 0, or -1 (ENOMEM).
- */
-static int plan_truncate(
-	struct backfill_plan *p, const struct swf_job *jobs, size_t cut)
-{
-	for (size_t i = cut; i < p->plen; i++) {
-		uint32_t idx = p->pref[i];
-		const struct swf_job *j = &jobs[idx];
-
-		if ((p->flags[idx] & (PLAN_QUEUED | PLAN_VALIDATED)) !=
-			(PLAN_QUEUED | PLAN_VALIDATED))
-			continue;
-		if (profile_add(&p->prof, p->hint[idx],
-			    p->hint[idx] + j->estimate, j->procs) < 0)
-			return -1;
-		p->flags[idx] &= (uint8_t)~PLAN_VALIDATED;
-		p->nvalid--;
-	}
-	if (cut < p->plen)
-		p->plen = cut;
-	return 0;
-}
-
 /* Drop the started jobs from pref. */
 static void plan_compact(struct backfill_plan *p)
 {
@@ -307,6 +282,71 @@ static int profile_of_site(
 		if (profile_release(p, s->run[k].exp_end, s->run[k].procs) < 0)
 			return -1;
 	return 0;
+}
+
+static bool plan_holds(const struct backfill_plan *p, uint32_t idx)
+{
+	return (p->flags[idx] & (PLAN_QUEUED | PLAN_VALIDATED)) ==
+	       (PLAN_QUEUED | PLAN_VALIDATED);
+}
+
+/*
+ * The plan's profile made again from the site's running jobs and the
+ * validated reservations left in pref. From the profile's start on, it is
+ * the profile the reservations given back one by one would leave. 0, or
+ * -1 (ENOMEM).
+ */
+static int plan_remake_profile(struct backfill_site *s)
+{
+	struct backfill_plan *p = s->plan;
+
+	if (profile_of_site(&p->prof, s, profile_now(&p->prof)) < 0)
+		return -1;
+	for (size_t i = 0; i < p->plen; i++) {
+		uint32_t k = p->pref[i];
+
+		if (plan_holds(p, k) &&
+			profile_add(&p->prof, p->hint[k],
+				p->hint[k] + s->jobs[k].estimate,
+				-s->jobs[k].procs) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Give back the reservations of pref[cut..plen): those jobs are no longer
+ * validated, their reservations become hints. When fewer reservations stay
+ * than go (an early end gives back all of them; under SPF a short job
+ * joins near the head), the profile is made again from the running jobs
+ * and those that stay instead. 0, or -1 (ENOMEM).
+ */
+static int plan_truncate(struct backfill_site *s, size_t cut)
+{
+	struct backfill_plan *p = s->plan;
+	size_t going = 0;
+	bool remake;
+
+	for (size_t i = cut; i < p->plen; i++)
+		going += plan_holds(p, p->pref[i]);
+	/* a running job's end is cheaper to add than a reservation */
+	remake = p->nvalid - going + s->nrun / 8 < going;
+	for (size_t i = cut; i < p->plen; i++) {
+		uint32_t idx = p->pref[i];
+		const struct swf_job *j = &s->jobs[idx];
+
+		if (!plan_holds(p, idx))
+			continue;
+		if (!remake && profile_add(&p->prof, p->hint[idx],
+				       p->hint[idx] + j->estimate,
+				       j->procs) < 0)
+			return -1;
+		p->flags[idx] &= (uint8_t)~PLAN_VALIDATED;
+		p->nvalid--;
+	}
+	if (cut < p->plen)
+		p->plen = cut;
+	return remake ? plan_remake_profile(s) : 0;
 }
 
 /* The site's plan, made on the first conservative pass. NULL on ENOMEM. */
@@ -366,9 +406,7 @@ static int plan_insert_ahead(
 	for (size_t i = lo; i < p->plen; i++) {
 		uint32_t k = p->pref[i];
 
-		if ((p->flags[k] & (PLAN_QUEUED | PLAN_VALIDATED)) ==
-				(PLAN_QUEUED | PLAN_VALIDATED) &&
-			p->hint[k] < at)
+		if (plan_holds(p, k) && p->hint[k] < at)
 			return 0;
 	}
 	/* due at or after now: the next pass starts it from the heap */
@@ -414,7 +452,7 @@ int backfill_enqueue(
 			return -1;
 		}
 		/* Else behind it, the reservations must be made again. */
-		return rc ? 0 : plan_truncate(p, s->jobs, lo);
+		return rc ? 0 : plan_truncate(s, lo);
 	}
 	return 0;
 }
@@ -442,7 +480,7 @@ static void plan_follow_order(struct backfill_site *s)
 	if (i < p->plen || k < q->len) {
 		p->reordered = true;
 		/* An error here leaves reservations to give back: rebuild. */
-		if (plan_truncate(p, s->jobs, i) < 0) {
+		if (plan_truncate(s, i) < 0) {
 			plan_free(s->plan);
 			s->plan = NULL;
 		}
@@ -520,7 +558,7 @@ void backfill_job_end(struct backfill_site *s, uint32_t idx, int32_t procs,
 	 */
 	profile_advance(&p->prof, now);
 	if (profile_add(&p->prof, now, exp_end, procs) < 0 ||
-		plan_truncate(p, s->jobs, 0) < 0) {
+		plan_truncate(s, 0) < 0) {
 		plan_free(s->plan);
 		s->plan = NULL;
 		return;
@@ -727,9 +765,7 @@ static int pass_conservative(
 	while (p->nheap && p->heap[0].t <= now) {
 		struct due d = heap_pop(p);
 
-		if ((p->flags[d.idx] & (PLAN_QUEUED | PLAN_VALIDATED)) !=
-				(PLAN_QUEUED | PLAN_VALIDATED) ||
-			p->hint[d.idx] != d.t)
+		if (!plan_holds(p, d.idx) || p->hint[d.idx] != d.t)
 			continue;
 #ifdef BACKFILL_CHECK
 		if (d.t < now) /* a reservation left in the past */
@@ -816,8 +852,7 @@ static void plan_check(struct backfill_site *s, int64_t now)
 		const struct swf_job *j = &s->jobs[idx];
 		int64_t at;
 
-		if ((p->flags[idx] & (PLAN_QUEUED | PLAN_VALIDATED)) !=
-			(PLAN_QUEUED | PLAN_VALIDATED))
+		if (!plan_holds(p, idx))
 			continue;
 		at = profile_earliest(&f, j->procs, j->estimate);
 		if (at != p->hint[idx]) {
