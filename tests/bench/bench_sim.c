@@ -24,7 +24,9 @@
  *  - the other static policies conservative: 10^5 jobs, guard 20 s (a
  *    job that overtakes reserved ones is reserved in place when none of
  *    them starts before its earliest fit, else the queue behind it is
- *    re-planned: SPF takes about 2 s here, and 60 s on 10^6 jobs, 111 s
+ *    re-planned: SPF takes about 1 s here, and 25 s on 10^6 jobs, where
+ *    a job's reservation is made again about 40 times, and moves about
+ *    25 times, before it starts; 60 s with a heap entry per move, 111 s
  *    before the shortcut);
  *  - WFP3 and UNICEF, whose order changes with time: without backfilling
  *    a kinetic tournament keeps the head (sched/kinetic.h), with EASY the
@@ -34,7 +36,7 @@
  *    growing to a mean wait of 160 days, and before the tournament WFP3
  *    did not finish 10^6 jobs in 10 minutes; with EASY 0.9 to 1.2 s);
  *    conservative: the 10^4-job trace itself, guard 10 s (every pass
- *    re-plans the re-ordered queue: WFP3 took 9 s on 10^5 jobs);
+ *    re-plans the re-ordered queue: WFP3 takes 6 s on 10^5 jobs);
  *  - 10^7 jobs (F1 EASY, FCFS conservative) within BENCH_HUGE_RSS_MB.
  *
  * Usage: bench_sim [CARBONSIM]. BENCH_SIM_QUICK=1 leaves out the 10^7 run
