@@ -364,57 +364,70 @@ static int field_short(const char **pp, const char *end, int64_t *v)
 }
 
 /*
+ * The field at *pp the careful way, through strtod: *pp moves to its end.
+ * 0 with *v set, or -1 with err set.
+ */
+static int field_strtod(struct parser *ps, const char **pp, const char *end,
+	const char *start, int n, int64_t *v)
+{
+	char tok[SWF_TOKEN_MAX];
+	const char *p = *pp;
+	size_t len;
+	double d;
+	char *e;
+
+	while (p < end && !is_blank(*p))
+		p++;
+	*pp = p;
+	len = (size_t)(p - start);
+	if (len >= sizeof(tok)) {
+		swf_errorf(ps->err, ps->name, ps->line, "field %d is too long",
+			n + 1);
+		return -1;
+	}
+	memcpy(tok, start, len);
+	tok[len] = '\0';
+	d = strtod(tok, &e);
+	if (e != tok + len || !isfinite(d) || fabs(d) > SWF_VALUE_MAX) {
+		swf_errorf(ps->err, ps->name, ps->line,
+			"field %d is not a number: '%s'", n + 1, tok);
+		return -1;
+	}
+	*v = (int64_t)llround(d);
+	return 0;
+}
+
+/*
  * Split a data line into SWF_FIELDS numbers, each rounded to the nearest
- * integer (halves away from zero); -1 with err set if malformed.
+ * integer (halves away from zero); -1 with err set if malformed. The plain
+ * parsers stop at the field's end (a blank or the line's), and no field
+ * they take is too long.
  */
 static int parse_fields(
 	struct parser *ps, const char *p, const char *end, int64_t *f)
 {
-	char tok[SWF_TOKEN_MAX];
-	int n = 0, plain;
+	int n = 0;
 	int64_t v = 0;
-	double d;
-	char *e;
 
 	for (;;) {
 		const char *start;
-		size_t len;
 
+		while (p < end && *p == ' ') /* the commonest blank first */
+			p++;
 		p = skip_blanks(p, end);
 		if (p >= end)
 			break;
-		start = p;
-		if (field_short(&p, end, &v) ||
-			(ps->buf_end - p >= 17 && field_words(&p, &v)))
-			plain = 1;
-		else
-			plain = field_plain(&p, end, &v);
-		while (p < end && !is_blank(*p))
-			p++;
-		len = (size_t)(p - start);
 		if (n == SWF_FIELDS) {
 			swf_errorf(ps->err, ps->name, ps->line,
 				"more than %d fields", SWF_FIELDS);
 			return -1;
 		}
-		if (len >= sizeof(tok)) {
-			swf_errorf(ps->err, ps->name, ps->line,
-				"field %d is too long", n + 1);
+		start = p;
+		if (!field_short(&p, end, &v) &&
+			!(ps->buf_end - p >= 17 && field_words(&p, &v)) &&
+			!field_plain(&p, end, &v) &&
+			field_strtod(ps, &p, end, start, n, &v) < 0)
 			return -1;
-		}
-		if (!plain) {
-			memcpy(tok, start, len);
-			tok[len] = '\0';
-			d = strtod(tok, &e);
-			if (e != tok + len || !isfinite(d) ||
-				fabs(d) > SWF_VALUE_MAX) {
-				swf_errorf(ps->err, ps->name, ps->line,
-					"field %d is not a number: '%s'", n + 1,
-					tok);
-				return -1;
-			}
-			v = (int64_t)llround(d);
-		}
 		f[n++] = v;
 	}
 	if (n != SWF_FIELDS) {
