@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "kinetic.h"
+#include "rng.h"
 
 static struct kinetic_job job(enum policy_kind kind, double p, double q,
 	int64_t submit, uint32_t idx)
@@ -93,14 +94,6 @@ static uint32_t brute_head(const struct kinetic_job *q, size_t n, int64_t now)
 	return best == SIZE_MAX ? KINETIC_NONE : q[best].idx;
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /*
  * Runtimes and sizes that make lines meet: p = 2, q = 8 and p = 1, q = 1
  * have the same WFP3 slope with different formulas; 99999 and 100000 are
@@ -120,7 +113,7 @@ static void random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
 
 	ck_assert_ptr_nonnull(q);
 	for (int step = 0; step < 20000; step++) {
-		uint64_t r = rng_next(&seed);
+		uint64_t r = test_rng_next(&seed);
 		const struct kinetic_job *h;
 		uint32_t want;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "priority_rank.h"
+#include "rng.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXJOBS 8
@@ -612,15 +613,12 @@ START_TEST(test_midpoint_exhaustion)
 }
 END_TEST
 
-/* xorshift64: the same random job sets on every run. */
+/* The same random job sets on every run. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t rnd(uint64_t n)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state % n;
+	return test_rng_below(&rng_state, n);
 }
 
 /* A random pending job scored by policy, with coarse inputs for ties. */

@@ -9,6 +9,7 @@
 
 #include "profile.h"
 #include "queue.h"
+#include "rng.h"
 
 /*
  * now = 0 with 2 free; a job of 3 procs ends at 10, one of 5 at 20: free
@@ -158,11 +159,10 @@ START_TEST(test_queues)
 }
 END_TEST
 
-/* A small deterministic generator (the test must not depend on libc's). */
-static uint32_t lcg(uint64_t *state)
+/* 32 random bits (rng.h: the test must not depend on libc's generator). */
+static uint32_t rand32(uint64_t *state)
 {
-	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (uint32_t)(*state >> 33);
+	return (uint32_t)(test_rng_next(state) >> 32);
 }
 
 /*
@@ -184,9 +184,9 @@ START_TEST(test_dynamic_sizes)
 	queue_init_dynamic(&q);
 	ck_assert(!queue_any_fits(&q, INT64_MAX / 2));
 	for (step = 0; step < 4000; step++) {
-		uint32_t r = lcg(&rng);
-		int64_t limit = r % 8 == 0 ? (int64_t)BIG + lcg(&rng) % BIG
-					   : (int64_t)(lcg(&rng) % 300);
+		uint32_t r = rand32(&rng);
+		int64_t limit = r % 8 == 0 ? (int64_t)BIG + rand32(&rng) % BIG
+					   : (int64_t)(rand32(&rng) % 300);
 		int64_t least = -1;
 		size_t pos = 0, k;
 		uint32_t idx, i;
@@ -194,8 +194,8 @@ START_TEST(test_dynamic_sizes)
 		if (next < JOBS && (r % 3 != 0 || queue_count(&q) == 0)) {
 			struct queue_entry e = {0.0, next, next, 0};
 
-			e.procs = r % 16 == 1 ? BIG - 2 + (int32_t)(lcg(&rng) % 4)
-						: 1 + (int32_t)(lcg(&rng) % 290);
+			e.procs = r % 16 == 1 ? BIG - 2 + (int32_t)(rand32(&rng) % 4)
+						: 1 + (int32_t)(rand32(&rng) % 290);
 			if (r % 64 == 5)
 				e.procs = 3 * BIG;
 			procs[next] = e.procs;
@@ -203,7 +203,7 @@ START_TEST(test_dynamic_sizes)
 			ck_assert_int_eq(queue_insert(&q, &e), 0);
 		} else if (queue_count(&q) > 0) {
 			/* the k-th waiting job, found as a pass finds it */
-			k = lcg(&rng) % queue_count(&q);
+			k = rand32(&rng) % queue_count(&q);
 			idx = queue_next(&q, &pos, INT64_MAX);
 			while (k-- > 0) {
 				pos++;
@@ -234,6 +234,26 @@ START_TEST(test_dynamic_sizes)
 		}
 		for (; i < next; i++)
 			ck_assert(!waiting[i] || procs[i] > limit);
+	}
+	{
+		/*
+		 * A narrow job leaves, and a wide one is left alone in the
+		 * index's last slot: still seen.
+		 */
+		struct queue_entry narrow = {0.0, next, next, 1};
+		struct queue_entry wide = {0.0, next, next + 1, 3 * BIG};
+		size_t pos = 0;
+		uint32_t idx;
+
+		ck_assert_int_eq(queue_insert(&q, &narrow), 0);
+		ck_assert_int_eq(queue_insert(&q, &wide), 0);
+		while ((idx = queue_next(&q, &pos, BIG - 1)) != QUEUE_NONE)
+			queue_remove_at(&q, pos);
+		queue_commit(&q);
+		ck_assert(queue_any_fits(&q, 4 * (int64_t)BIG));
+		pos = 0;
+		ck_assert_uint_ne(queue_next(&q, &pos, 4 * (int64_t)BIG),
+			QUEUE_NONE);
 	}
 	queue_free(&q);
 }
@@ -290,16 +310,16 @@ START_TEST(test_random_profile)
 	ck_assert_int_eq(profile_reset(&p, 0, 0), 0);
 	ck_assert_int_eq(profile_release(&p, SPAN, TAIL), 0);
 	for (int step = 0; step < 20000 && now < SPAN - 40; step++) {
-		uint32_t r = lcg(&rng) % 16;
-		int64_t t0 = now + lcg(&rng) % (uint32_t)(SPAN - now);
-		int64_t t1 = t0 + 1 + lcg(&rng) % 60;
-		int64_t delta = (int64_t)(lcg(&rng) % 9) - 4;
+		uint32_t r = rand32(&rng) % 16;
+		int64_t t0 = now + rand32(&rng) % (uint32_t)(SPAN - now);
+		int64_t t1 = t0 + 1 + rand32(&rng) % 60;
+		int64_t delta = (int64_t)(rand32(&rng) % 9) - 4;
 
 		if (r == 0) {
-			now += lcg(&rng) % 3;
+			now += rand32(&rng) % 3;
 			profile_advance(&p, now);
 		} else if (r == 1) {
-			delta = 1 + lcg(&rng) % 3;
+			delta = 1 + rand32(&rng) % 3;
 			ck_assert_int_eq(profile_release(&p, t0, delta), 0);
 			for (int64_t t = t0; t < 3 * SPAN; t++)
 				model[t] += delta;
@@ -314,8 +334,8 @@ START_TEST(test_random_profile)
 			step,
 			(long long)profile_differs(&p, model, now, SPAN + 70));
 		if (step % 7 == 0) {
-			int64_t procs = lcg(&rng) % (TAIL + 1);
-			int64_t dur = 1 + lcg(&rng) % 50;
+			int64_t procs = rand32(&rng) % (TAIL + 1);
+			int64_t dur = 1 + rand32(&rng) % 50;
 
 			ck_assert_int_eq(profile_earliest(&p, procs, dur),
 				model_earliest(model, now, procs, dur));
