@@ -603,6 +603,7 @@ static int pass_easy(struct backfill_site *s, int64_t now, bool backfill,
 	struct backfill_starts *out)
 {
 	struct wait_queue *q = &s->queue;
+	const int64_t *least = q->ranks ? q->ranks->least : NULL;
 	const struct swf_job *j;
 	int64_t shadow = 0, avail, extra;
 	size_t pos = 0, k;
@@ -636,7 +637,19 @@ static int pass_easy(struct backfill_site *s, int64_t now, bool backfill,
 
 	/* Later jobs that fit now, in queue order. */
 	for (pos++; s->free > 0; pos++) {
-		idx = queue_next(q, &pos, s->free);
+		int64_t limit = s->free;
+
+		/*
+		 * When no job from pos on ends by the shadow time, only the
+		 * extra processors are left to them: the queue's tree looks
+		 * for those that narrow (under SPF, from the first job that
+		 * does not end by then on).
+		 */
+		if (least && extra < limit &&
+			least[pos < q->ranks->n ? pos : q->ranks->n] >
+				shadow - now)
+			limit = extra;
+		idx = queue_next(q, &pos, limit);
 		if (idx == QUEUE_NONE)
 			break;
 		j = &s->jobs[idx];

@@ -100,6 +100,7 @@ int queue_ranks_build(struct queue_ranks *r, struct queue_entry *all, size_t n)
 	size_t k;
 
 	r->n = n;
+	r->least = NULL;
 	r->rank_of = malloc((n ? n : 1) * sizeof(*r->rank_of));
 	if (!r->rank_of)
 		goto nomem;
@@ -130,12 +131,34 @@ nomem:
 	return -1;
 }
 
+int queue_ranks_least(struct queue_ranks *r,
+	int64_t (*value)(const void *arg, uint32_t idx), const void *arg)
+{
+	int64_t *least = malloc((r->n + 1) * sizeof(*least));
+
+	if (!least) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		least[r->rank_of[i]] = value(arg, (uint32_t)i);
+	least[r->n] = INT64_MAX;
+	for (size_t k = r->n; k-- > 0;)
+		if (least[k + 1] < least[k])
+			least[k] = least[k + 1];
+	free(r->least);
+	r->least = least;
+	return 0;
+}
+
 void queue_ranks_free(struct queue_ranks *r)
 {
 	if (!r)
 		return;
 	free(r->rank_of);
+	free(r->least);
 	r->rank_of = NULL;
+	r->least = NULL;
 	r->n = 0;
 }
 

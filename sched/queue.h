@@ -31,6 +31,8 @@ int queue_entry_cmp(const void *a, const void *b);
 struct queue_ranks {
 	uint32_t *rank_of; /* rank_of[idx] */
 	size_t n;
+	/* least[r]: the least value of the jobs ranked r or after; or NULL */
+	int64_t *least;
 };
 
 /*
@@ -42,6 +44,14 @@ struct queue_ranks {
  */
 int queue_ranks_build(struct queue_ranks *r, struct queue_entry *all, size_t n);
 void queue_ranks_free(struct queue_ranks *r);
+
+/*
+ * Fill r->least from value(arg, idx) of every job (least[n] is INT64_MAX):
+ * a bound on what the jobs from a rank on can hold (EASY backfilling's
+ * walk: their least estimate). 0, or -1 (ENOMEM).
+ */
+int queue_ranks_least(struct queue_ranks *r,
+	int64_t (*value)(const void *arg, uint32_t idx), const void *arg);
 
 /* Fan-out of the static queue's tree. */
 #define QUEUE_FANOUT 64

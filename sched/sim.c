@@ -239,6 +239,11 @@ static int enqueue(
 	return backfill_enqueue(&st->bf, &e, now);
 }
 
+static int64_t job_estimate(const void *jobs, uint32_t idx)
+{
+	return ((const struct swf_job *)jobs)[idx].estimate;
+}
+
 /*
  * Static policies: every job's rank in the policy's order, computed once
  * (the score does not change while a job waits). Listed in arrival order,
@@ -257,6 +262,9 @@ static int build_ranks(struct sim *s, const uint32_t *order)
 		all[i] = job_entry(s, order[i], s->w->jobs[order[i]].submit);
 	rc = queue_ranks_build(&s->ranks, all, n);
 	free(all);
+	/* EASY's walk stops looking for short jobs where none are left */
+	if (rc == 0 && s->cfg->backfill == BACKFILL_EASY)
+		rc = queue_ranks_least(&s->ranks, job_estimate, s->w->jobs);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backfill.h"
+#include "rng.h"
 
 #define MAXJ 8
 
@@ -416,6 +417,107 @@ START_TEST(test_names)
 }
 END_TEST
 
+static int64_t estimate_of(const void *jobs, uint32_t idx)
+{
+	return ((const struct swf_job *)jobs)[idx].estimate;
+}
+
+enum { EASY_JOBS = 400, EASY_MACHINE = 32 };
+
+/*
+ * Two jobs a second, 1 to 32 processors for 1 to 600 s, ordered by their
+ * estimate for order 0 (SPF: where the least estimates narrow EASY's walk
+ * the most), else by a random key; half the estimates are multiples of 5,
+ * so that jobs end exactly at a shadow time.
+ */
+static void easy_jobs(struct swf_job *jobs, struct queue_entry *all,
+	int order, uint64_t *rng)
+{
+	for (uint32_t i = 0; i < EASY_JOBS; i++) {
+		int64_t est = 1 + (int64_t)test_rng_below(rng, 600);
+
+		if (test_rng_below(rng, 2))
+			est = 5 + est / 5 * 5;
+		jobs[i] = (struct swf_job){.id = i + 1,
+			.submit = (int64_t)i / 2,
+			.runtime = est,
+			.estimate = est,
+			.procs = 1 + (int32_t)test_rng_below(rng, EASY_MACHINE)};
+		all[i] = (struct queue_entry){
+			.key = order == 0 ? (double)est
+					  : (double)test_rng_below(rng, 1000),
+			.submit = jobs[i].submit,
+			.idx = i,
+			.procs = jobs[i].procs};
+	}
+}
+
+/*
+ * EASY with the ranks' least estimates (queue_ranks_least: the walk for
+ * backfill candidates looks only for jobs narrow enough for the extra
+ * processors where no later job can end by the shadow time) starts the
+ * same jobs, pass by pass, as without them.
+ */
+START_TEST(test_easy_least)
+{
+	static struct swf_job jobs[EASY_JOBS];
+	static struct queue_entry all[EASY_JOBS];
+	static int64_t end_at[EASY_JOBS];
+	struct queue_ranks ranks[2];
+	struct backfill_site site[2];
+	struct backfill_starts st[2] = {{0}};
+	uint64_t rng = 0x5eed0001ULL + (uint64_t)_i;
+	uint32_t next = 0, ended = 0;
+
+	memset(end_at, 0, sizeof(end_at));
+	easy_jobs(jobs, all, _i % 2, &rng);
+	for (int k = 0; k < 2; k++) {
+		struct queue_entry copy[EASY_JOBS];
+
+		memcpy(copy, all, sizeof(copy));
+		ck_assert_int_eq(
+			queue_ranks_build(&ranks[k], copy, EASY_JOBS), 0);
+		ck_assert_int_eq(backfill_site_init(&site[k], EASY_MACHINE,
+					 &ranks[k], jobs, EASY_JOBS),
+			0);
+	}
+	ck_assert_int_eq(queue_ranks_least(&ranks[0], estimate_of, jobs), 0);
+	for (int64_t now = 0; ended < EASY_JOBS; now++) {
+		for (uint32_t i = 0; i < EASY_JOBS; i++) {
+			if (!end_at[i] || end_at[i] != now)
+				continue;
+			for (int k = 0; k < 2; k++)
+				backfill_job_end(
+					&site[k], i, jobs[i].procs, now, now);
+			ended++;
+		}
+		for (; next < EASY_JOBS && jobs[next].submit == now; next++)
+			for (int k = 0; k < 2; k++)
+				ck_assert_int_eq(backfill_enqueue(&site[k],
+							 &all[next], now),
+					0);
+		for (int k = 0; k < 2; k++)
+			ck_assert_int_eq(backfill_pass(&site[k], BACKFILL_EASY,
+						 now, &st[k]),
+				0);
+		ck_assert_msg(st[0].n == st[1].n &&
+				      !memcmp(st[0].idx, st[1].idx,
+					      st[0].n * sizeof(*st[0].idx)),
+			"at %lld: %zu jobs started with the least estimates, "
+			"%zu without",
+			(long long)now, st[0].n, st[1].n);
+		for (size_t i = 0; i < st[0].n; i++)
+			end_at[st[0].idx[i]] = now + jobs[st[0].idx[i]].estimate;
+		ck_assert_int_lt(now, 1000000);
+	}
+	for (int k = 0; k < 2; k++) {
+		backfill_starts_free(&st[k]);
+		backfill_site_free(&site[k]);
+		queue_ranks_free(&ranks[k]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("backfill");
@@ -430,6 +532,7 @@ int main(void)
 	tcase_add_test(tc, test_expected_start);
 	tcase_add_test(tc, test_dynamic_order);
 	tcase_add_test(tc, test_names);
+	tcase_add_loop_test(tc, test_easy_least, 0, 8);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
