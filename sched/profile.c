@@ -45,10 +45,32 @@ int profile_reset(struct profile *p, int64_t now, int64_t free)
 	return 0;
 }
 
+/*
+ * A bound at t, with free processors from it, before step lo > head (the
+ * steps from lo on move up one). Growing may reuse the dropped past, which
+ * moves every step down by the same count: that count (indices the caller
+ * holds must lose it), or -1 (ENOMEM: nothing changed).
+ */
+static inline long insert_step(struct profile *p, size_t lo, int64_t t, int64_t free)
+{
+	size_t head = p->head;
+
+	if (p->n == p->cap && profile_grow(p) < 0)
+		return -1;
+	lo -= head - p->head;
+	memmove(&p->steps[lo + 1], &p->steps[lo],
+		(p->n - lo) * sizeof(p->steps[0]));
+	p->steps[lo].t = t;
+	p->steps[lo].free = free;
+	p->n++;
+	return (long)(head - p->head);
+}
+
 /* Index of the step starting at t (t >= the start), splitting if needed. */
 static long profile_split(struct profile *p, int64_t t)
 {
 	size_t lo = p->head, hi = p->n;
+	long shift;
 
 	if (p->steps[p->n - 1].t < t) {
 		lo = p->n;
@@ -64,19 +86,8 @@ static long profile_split(struct profile *p, int64_t t)
 		if (p->steps[lo].t == t)
 			return (long)lo;
 	}
-	if (p->n == p->cap) {
-		size_t head = p->head;
-
-		if (profile_grow(p) < 0)
-			return -1;
-		lo -= head - p->head;
-	}
-	memmove(&p->steps[lo + 1], &p->steps[lo],
-		(p->n - lo) * sizeof(p->steps[0]));
-	p->steps[lo].t = t;
-	p->steps[lo].free = p->steps[lo - 1].free;
-	p->n++;
-	return (long)lo;
+	shift = insert_step(p, lo, t, p->steps[lo - 1].free);
+	return shift < 0 ? -1 : (long)(lo - (size_t)shift);
 }
 
 /* Remove the bound at step i > head: step i - 1 extends over it. */
@@ -140,23 +151,16 @@ static int add_range(struct profile *p, int64_t t0, int64_t t1, int64_t delta,
 		p->steps[k].free += delta;
 	if (k == p->n || p->steps[k].t != t1) {
 		/* t1 inside step k - 1: a bound there, with the old value */
-		if (p->n == p->cap) {
-			size_t head = p->head;
+		long shift = insert_step(p, k, t1, p->steps[k - 1].free - delta);
 
-			if (profile_grow(p) < 0) {
-				/* undone: the profile is as it was */
-				while (k-- > (size_t)*i)
-					p->steps[k].free -= delta;
-				return -1;
-			}
-			k -= head - p->head;
-			*i -= (long)(head - p->head);
+		if (shift < 0) {
+			/* undone: the profile is as it was */
+			while (k-- > (size_t)*i)
+				p->steps[k].free -= delta;
+			return -1;
 		}
-		memmove(&p->steps[k + 1], &p->steps[k],
-			(p->n - k) * sizeof(p->steps[0]));
-		p->steps[k].t = t1;
-		p->steps[k].free = p->steps[k - 1].free - delta;
-		p->n++;
+		k -= (size_t)shift;
+		*i -= shift;
 	}
 	*j = (long)k;
 	return 0;
