@@ -412,8 +412,6 @@ static int parse_fields(
 	for (;;) {
 		const char *start;
 
-		while (p < end && *p == ' ') /* the commonest blank first */
-			p++;
 		p = skip_blanks(p, end);
 		if (p >= end)
 			break;
