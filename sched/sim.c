@@ -262,7 +262,7 @@ static int build_ranks(struct sim *s, const uint32_t *order)
 		all[i] = job_entry(s, order[i], s->w->jobs[order[i]].submit);
 	rc = queue_ranks_build(&s->ranks, all, n);
 	free(all);
-	/* EASY's walk stops looking for short jobs where none are left */
+	/* EASY: its walk narrows where no job left can end by the shadow */
 	if (rc == 0 && s->cfg->backfill == BACKFILL_EASY)
 		rc = queue_ranks_least(&s->ranks, job_estimate, s->w->jobs);
 	return rc;
