@@ -21,8 +21,9 @@ void kinetic_free(struct kinetic *k)
 	if (!k)
 		return;
 	free(k->job);
-	free(k->line);
 	free(k->node);
+	free(k->fail);
+	free(k->due);
 	free(k->free_slot);
 	memset(k, 0, sizeof(*k));
 }
@@ -48,8 +49,8 @@ static bool same_line(const struct policy_linear *a,
 	return a->scale == b->scale && a->weight == b->weight;
 }
 
-/* Line x at now: its job's score's order, as a value that grows linearly. */
-static inline double line_value(const struct kinetic_line *x, int64_t now)
+/* x's winner's line at now: its score's order, growing linearly. */
+static inline double line_value(const struct kinetic_node *x, int64_t now)
 {
 	return x->rate * (double)(now - x->submit) + x->offset;
 }
@@ -61,13 +62,15 @@ static inline double line_value(const struct kinetic_line *x, int64_t now)
  * flatter, else where the lines cross, less a slack for rounding (the
  * score's own and the lines').
  */
-static int64_t overtake_time(const struct kinetic *k, uint32_t win,
-	uint32_t lose, double va, double vb, int64_t now)
+static int64_t overtake_time(const struct kinetic *k,
+	const struct kinetic_node *win, const struct kinetic_node *lose,
+	double va, double vb, int64_t now)
 {
-	double ra = k->line[win].rate, rb = k->line[lose].rate, dt;
+	double ra = win->rate, rb = lose->rate, dt;
 
 	if (fabs(rb - ra) <= KINETIC_NEAR_PARALLEL * (ra > rb ? ra : rb))
-		return same_line(&k->job[win].lin, &k->job[lose].lin) ?
+		return same_line(&k->job[win->winner].lin,
+			       &k->job[lose->winner].lin) ?
 			       INT64_MAX :
 			       now + 1;
 	if (rb < ra)
@@ -82,13 +85,13 @@ static int64_t overtake_time(const struct kinetic *k, uint32_t win,
 /* The least due of node n's subtree, its own fail included. */
 static inline void update_due(struct kinetic *k, size_t n)
 {
-	struct kinetic_node *x = &k->node[n];
+	int64_t due = k->fail[n];
 
-	x->due = x->fail;
-	if (k->node[2 * n].due < x->due)
-		x->due = k->node[2 * n].due;
-	if (k->node[2 * n + 1].due < x->due)
-		x->due = k->node[2 * n + 1].due;
+	if (k->due[2 * n] < due)
+		due = k->due[2 * n];
+	if (k->due[2 * n + 1] < due)
+		due = k->due[2 * n + 1];
+	k->due[n] = due;
 }
 
 /*
@@ -105,26 +108,26 @@ static inline void update_due(struct kinetic *k, size_t n)
 static bool play(struct kinetic *k, size_t n, int64_t now)
 {
 	struct kinetic_node *x = &k->node[n];
-	uint32_t a = k->node[2 * n].winner, b = k->node[2 * n + 1].winner;
+	const struct kinetic_node *a = &k->node[2 * n], *b = a + 1;
 	uint32_t old = x->winner;
 	double va, vb, clear;
 
-	if (a == KINETIC_NONE || b == KINETIC_NONE) {
-		x->winner = a == KINETIC_NONE ? b : a;
-		x->fail = INT64_MAX;
+	if (a->winner == KINETIC_NONE || b->winner == KINETIC_NONE) {
+		*x = a->winner == KINETIC_NONE ? *b : *a;
+		k->fail[n] = INT64_MAX;
 		update_due(k, n);
 		return x->winner != old;
 	}
-	va = line_value(&k->line[a], now);
-	vb = line_value(&k->line[b], now);
+	va = line_value(a, now);
+	vb = line_value(b, now);
 	clear = KINETIC_CLEAR * (va + vb);
 	if (va - vb > clear ||
-		(vb - va <= clear && runs_first(k, a, b, now))) {
-		x->winner = a;
-		x->fail = overtake_time(k, a, b, va, vb, now);
+		(vb - va <= clear && runs_first(k, a->winner, b->winner, now))) {
+		k->fail[n] = overtake_time(k, a, b, va, vb, now);
+		*x = *a;
 	} else {
-		x->winner = b;
-		x->fail = overtake_time(k, b, a, vb, va, now);
+		k->fail[n] = overtake_time(k, b, a, vb, va, now);
+		*x = *b;
 	}
 	update_due(k, n);
 	return x->winner != old;
@@ -141,12 +144,12 @@ static bool replay(struct kinetic *k, size_t n, int64_t now)
 
 	/* leaves are never due: only matches are looked into */
 	if (2 * n < k->cap) {
-		if (k->node[2 * n].due <= now)
+		if (k->due[2 * n] <= now)
 			changed = replay(k, 2 * n, now);
-		if (k->node[2 * n + 1].due <= now)
+		if (k->due[2 * n + 1] <= now)
 			changed |= replay(k, 2 * n + 1, now);
 	}
-	if (changed || k->node[n].fail <= now)
+	if (changed || k->fail[n] <= now)
 		return play(k, n, now);
 	update_due(k, n);
 	return false;
@@ -159,9 +162,9 @@ static bool replay(struct kinetic *k, size_t n, int64_t now)
 static void mark_path(struct kinetic *k, size_t n)
 {
 	n /= 2;
-	k->node[n].fail = INT64_MIN;
+	k->fail[n] = INT64_MIN;
 	for (; n >= 1; n /= 2)
-		k->node[n].due = INT64_MIN;
+		k->due[n] = INT64_MIN;
 }
 
 /*
@@ -175,13 +178,13 @@ static void replay_path(struct kinetic *k, size_t n)
 	bool changed = true;
 
 	for (n /= 2; n >= 1; n /= 2) {
-		int64_t due = k->node[n].due;
+		int64_t due = k->due[n];
 
 		if (changed)
 			changed = play(k, n, k->now);
 		else
 			update_due(k, n);
-		if (!changed && k->node[n].due == due)
+		if (!changed && k->due[n] == due)
 			return;
 	}
 }
@@ -191,36 +194,48 @@ static int grow(struct kinetic *k)
 {
 	size_t cap = k->cap ? 2 * k->cap : KINETIC_FIRST_CAP, i;
 	struct kinetic_job *job = realloc(k->job, cap * sizeof(*job));
-	struct kinetic_line *line;
 	struct kinetic_node *node;
+	int64_t *fail, *due;
 	uint32_t *free_slot;
 
 	if (!job)
 		goto nomem;
 	k->job = job;
-	line = realloc(k->line, cap * sizeof(*line));
-	if (!line)
-		goto nomem;
-	k->line = line;
 	free_slot = realloc(k->free_slot, cap * sizeof(*free_slot));
 	if (!free_slot)
 		goto nomem;
 	k->free_slot = free_slot;
-	node = malloc(2 * cap * sizeof(*node));
-	if (!node)
+	/* a sibling pair of nodes is 64 bytes: one cache line */
+	node = aligned_alloc(64, 2 * cap * sizeof(*node));
+	fail = malloc(cap * sizeof(*fail));
+	due = malloc(2 * cap * sizeof(*due));
+	if (!node || !fail || !due) {
+		free(node);
+		free(fail);
+		free(due);
 		goto nomem;
-	for (i = 1; i < cap; i++)
-		node[i] = (struct kinetic_node){KINETIC_NONE, INT64_MIN,
-			INT64_MIN};
-	for (i = 0; i < cap; i++)
-		node[cap + i] = (struct kinetic_node){
-			i < k->cap ? k->node[k->cap + i].winner : KINETIC_NONE,
-			INT64_MAX, INT64_MAX};
+	}
+	for (i = 1; i < cap; i++) {
+		node[i].winner = KINETIC_NONE;
+		fail[i] = INT64_MIN;
+		due[i] = INT64_MIN;
+	}
+	for (i = 0; i < cap; i++) {
+		if (i < k->cap)
+			node[cap + i] = k->node[k->cap + i];
+		else
+			node[cap + i].winner = KINETIC_NONE;
+		due[cap + i] = INT64_MAX;
+	}
 	/* the lowest slots are taken first */
 	for (i = cap; i-- > k->cap;)
 		k->free_slot[k->nfree++] = (uint32_t)i;
 	free(k->node);
+	free(k->fail);
+	free(k->due);
 	k->node = node;
+	k->fail = fail;
+	k->due = due;
 	k->cap = cap;
 	return 0;
 nomem:
@@ -242,15 +257,14 @@ int kinetic_insert(struct kinetic *k, const struct kinetic_job *j)
 		kinetic_advance(k, j->submit);
 	s = k->free_slot[--k->nfree];
 	k->job[s] = *j;
-	k->line[s] = (struct kinetic_line){j->lin.rate, j->lin.offset,
-		j->submit};
-	k->node[k->cap + s].winner = s;
+	k->node[k->cap + s] = (struct kinetic_node){
+		j->lin.rate, j->lin.offset, j->submit, s, j->procs};
 	k->count++;
 	/*
 	 * A tree left dirty by a growth is replayed whole at the next head
 	 * or advance: marking the path is enough, and cheaper.
 	 */
-	if (k->node[1].due > k->now)
+	if (k->due[1] > k->now)
 		replay_path(k, k->cap + s);
 	else
 		mark_path(k, k->cap + s);
@@ -260,7 +274,7 @@ int kinetic_insert(struct kinetic *k, const struct kinetic_job *j)
 void kinetic_advance(struct kinetic *k, int64_t now)
 {
 	k->now = now;
-	if (k->cap && k->node[1].due <= now)
+	if (k->cap && k->due[1] <= now)
 		(void)replay(k, 1, now);
 }
 
@@ -268,9 +282,16 @@ const struct kinetic_job *kinetic_head(struct kinetic *k)
 {
 	if (!k->count)
 		return NULL;
-	if (k->node[1].due <= k->now)
+	if (k->due[1] <= k->now)
 		(void)replay(k, 1, k->now);
 	return &k->job[k->node[1].winner];
+}
+
+int32_t kinetic_head_procs(struct kinetic *k)
+{
+	if (k->due[1] <= k->now)
+		(void)replay(k, 1, k->now);
+	return k->node[1].procs;
 }
 
 void kinetic_remove_head(struct kinetic *k)

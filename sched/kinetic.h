@@ -36,30 +36,31 @@ struct kinetic_job {
 };
 
 /*
- * What a match reads of a job, kept apart from struct kinetic_job (less
- * than half its size) so that more of them share the cache.
+ * A node of the tournament: its winner (a slot) and what a match and a
+ * pass read of that job, so that a match reads its two players from its
+ * two children, which share a cache line, instead of from two slots
+ * anywhere in the queue, and a pass whose head does not fit reads only
+ * the final's node.
  */
-struct kinetic_line {
-	double rate;
-	double offset;
-	int64_t submit;
-};
-
-/* A match: its winner (a slot), when it must be replayed, and below. */
 struct kinetic_node {
+	double rate;	/* the winner's line: v per second of wait */
+	double offset;	/* v at a wait of 0 */
+	int64_t submit;
 	uint32_t winner; /* KINETIC_NONE: no job below */
-	int64_t fail;	 /* replay at or after this second */
-	int64_t due;	 /* the least fail in the subtree (INT64_MIN: dirty) */
+	int32_t procs;
 };
 
 /*
  * Zero-initialise. Slots hold jobs; node[1] is the final, node[cap + s] the
- * leaf of slot s.
+ * leaf of slot s. A match's times are kept apart from its node: the
+ * replay's descent reads only dues, and siblings' dues are adjacent.
  */
 struct kinetic {
 	struct kinetic_job *job; /* by slot */
-	struct kinetic_line *line; /* by slot: job's line and submit */
-	struct kinetic_node *node;
+	struct kinetic_node *node; /* 2 * cap, 64-byte aligned */
+	int64_t *fail;	/* by match: replay at or after this second */
+	int64_t *due;	/* by node: the least fail in its subtree
+			   (INT64_MIN: dirty; a leaf: INT64_MAX) */
 	uint32_t *free_slot; /* a stack of empty slots */
 	size_t nfree;
 	size_t cap; /* slots, a power of 2 */
@@ -88,6 +89,9 @@ void kinetic_advance(struct kinetic *k, int64_t now);
 
 /* The head at the clock's second, or NULL if the queue is empty. */
 const struct kinetic_job *kinetic_head(struct kinetic *k);
+
+/* The head's procs at the clock's second; the queue is not empty. */
+int32_t kinetic_head_procs(struct kinetic *k);
 
 /* Remove the head, and replay its matches at the same second. */
 void kinetic_remove_head(struct kinetic *k);

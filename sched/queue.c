@@ -304,11 +304,10 @@ int queue_init_kinetic(struct wait_queue *q,
 static uint32_t kinetic_next(const struct wait_queue *q, size_t pos,
 	int64_t limit)
 {
-	const struct kinetic_job *head;
-
-	if (pos != 0 || !(head = kinetic_head(q->kin)) || head->procs > limit)
+	/* the head's procs are in the final's node: its job is not read */
+	if (pos != 0 || kinetic_head_procs(q->kin) > limit)
 		return QUEUE_NONE;
-	return head->idx;
+	return kinetic_head(q->kin)->idx;
 }
 
 static int kinetic_queue_insert(

@@ -2,7 +2,8 @@
  * test_kinetic.c: the kinetic tournament's head (sched/kinetic.h) against
  * a crossing computed by hand, ties, and a brute-force scan of the queue
  * by exact score at every step of random insertions, removals and clock
- * moves (with lines that are parallel, nearly so, or far in time).
+ * moves (with lines that are parallel, nearly so, or far in time); the
+ * head's procs as the final's node keeps them.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -14,7 +15,8 @@ static struct kinetic_job job(enum policy_kind kind, double p, double q,
 	int64_t submit, uint32_t idx)
 {
 	struct policy_job pj = {.p = p, .q = q, .r = 1.0};
-	struct kinetic_job j = {.submit = submit, .idx = idx, .procs = 1};
+	struct kinetic_job j = {
+		.submit = submit, .idx = idx, .procs = (int32_t)q};
 
 	ck_assert(policy_linear_form(kind, &pj, &j.lin));
 	return j;
@@ -143,6 +145,9 @@ static void random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
 		want = brute_head(q, n, now);
 		h = kinetic_head(&k);
 		ck_assert_uint_eq(h ? h->idx : KINETIC_NONE, want);
+		/* what a pass reads without the job: the final's copy */
+		if (h)
+			ck_assert_int_eq(kinetic_head_procs(&k), h->procs);
 		if (r % 8 >= 6 && n) {
 			size_t i = 0;
 
