@@ -613,11 +613,11 @@ static int pass_easy(struct backfill_site *s, int64_t now, bool backfill,
 	if (s->free == 0)
 		return 0; /* nothing fits */
 	/* Start jobs from the head while they fit. */
-	while ((idx = queue_next(q, &pos, INT64_MAX)) != QUEUE_NONE &&
-		s->jobs[idx].procs <= s->free)
+	while ((idx = queue_first_if_fits(q, &pos, s->free)) != QUEUE_NONE)
 		if (start_job(s, idx, pos, now, out) < 0)
 			goto out;
-	if (!backfill || idx == QUEUE_NONE || s->free == 0)
+	if (!backfill || s->free == 0 ||
+		(idx = queue_next(q, &pos, INT64_MAX)) == QUEUE_NONE)
 		goto done;
 
 	/* Shadow time and extra processors of the head job. */

@@ -505,6 +505,32 @@ uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit)
 	return QUEUE_NONE;
 }
 
+uint32_t queue_first_if_fits(
+	const struct wait_queue *q, size_t *pos, int64_t limit)
+{
+	size_t i = *pos;
+
+	if (q->count == 0)
+		return QUEUE_NONE;
+	if (q->kin)
+		return queue_next(q, pos, limit); /* only the head is known */
+	if (q->ranks) {
+		if (i >= q->ranks->n)
+			return QUEUE_NONE;
+		i = tree_find(q, i > q->first ? i : q->first, UINT32_MAX - 1);
+		if (i == SIZE_MAX || q->level[0][i] > limit)
+			return QUEUE_NONE;
+		*pos = i;
+		return q->idx_of[i];
+	}
+	for (; i < q->len && q->a[i].idx == QUEUE_NONE; i++)
+		;
+	if (i == q->len || q->a[i].procs > limit)
+		return QUEUE_NONE;
+	*pos = i;
+	return q->a[i].idx;
+}
+
 void queue_remove_at(struct wait_queue *q, size_t pos)
 {
 	if (q->kin) {

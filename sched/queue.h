@@ -118,6 +118,15 @@ int queue_insert(struct wait_queue *q, const struct queue_entry *e);
  */
 uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit);
 
+/*
+ * The first job at a position >= *pos, if its procs <= limit: its idx,
+ * with *pos set to its position; QUEUE_NONE if there is none or it does
+ * not fit (unlike queue_next, it is not passed over). The procs are the
+ * queue's own copy, so a head that does not fit costs no read of its job.
+ */
+uint32_t queue_first_if_fits(
+	const struct wait_queue *q, size_t *pos, int64_t limit);
+
 /* Remove the job at pos (found by queue_next in this pass). */
 void queue_remove_at(struct wait_queue *q, size_t pos);
 

@@ -113,25 +113,37 @@ static double by_procs(void *arg, uint32_t idx)
 	return (double)entries[idx].procs; /* narrowest first */
 }
 
-START_TEST(test_queues)
+/*
+ * The six entries in a static queue (by key) and a dynamic one, resorted
+ * narrowest first; with fill false both are left empty.
+ */
+static void make_queues(struct queue_ranks *ranks, struct wait_queue *sq,
+	struct wait_queue *dq, bool fill)
 {
 	struct queue_entry all[6];
+	size_t i;
+
+	for (i = 0; i < 6; i++)
+		all[i] = entries[i];
+	ck_assert_int_eq(queue_ranks_build(ranks, all, 6), 0);
+	ck_assert_int_eq(queue_init_static(sq, ranks), 0);
+	queue_init_dynamic(dq);
+	for (i = 0; fill && i < 6; i++) {
+		ck_assert_int_eq(queue_insert(sq, &entries[i]), 0);
+		ck_assert_int_eq(queue_insert(dq, &entries[i]), 0);
+	}
+	/* The dynamic queue takes the order of its last resort. */
+	queue_resort(dq, by_procs, NULL);
+}
+
+START_TEST(test_queues)
+{
 	struct queue_ranks ranks;
 	struct wait_queue sq, dq;
 	char got[8];
 	size_t i, pos;
 
-	for (i = 0; i < 6; i++)
-		all[i] = entries[i];
-	ck_assert_int_eq(queue_ranks_build(&ranks, all, 6), 0);
-	ck_assert_int_eq(queue_init_static(&sq, &ranks), 0);
-	queue_init_dynamic(&dq);
-	for (i = 0; i < 6; i++) {
-		ck_assert_int_eq(queue_insert(&sq, &entries[i]), 0);
-		ck_assert_int_eq(queue_insert(&dq, &entries[i]), 0);
-	}
-	/* The dynamic queue takes the order of its last resort. */
-	queue_resort(&dq, by_procs, NULL);
+	make_queues(&ranks, &sq, &dq, true);
 	walk(&dq, 100, got);
 	ck_assert_str_eq(got, "135042");
 	queue_free(&dq);
@@ -154,6 +166,59 @@ START_TEST(test_queues)
 		walk(&sq, walk_cases[i].limit, got);
 		ck_assert_str_eq(got, walk_cases[i].after);
 	}
+	queue_free(&sq);
+	queue_ranks_free(&ranks);
+}
+END_TEST
+
+/*
+ * queue_first_if_fits gives the first waiting job only if it fits, where
+ * queue_next passes over it to a later one; removed entries of the pass
+ * are skipped. Static order 3 0 5 1 4 2 (procs 2 4 3 1 6 8); dynamic,
+ * narrowest first: 1 3 5 0 4 2.
+ */
+START_TEST(test_first_if_fits)
+{
+	struct queue_ranks ranks;
+	struct wait_queue sq, dq;
+	size_t pos = 0;
+
+	make_queues(&ranks, &sq, &dq, false);
+	ck_assert_uint_eq(queue_first_if_fits(&sq, &pos, 1), QUEUE_NONE);
+	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 100), QUEUE_NONE);
+	queue_free(&dq);
+	queue_free(&sq);
+	queue_ranks_free(&ranks);
+	make_queues(&ranks, &sq, &dq, true);
+
+	pos = 0;
+	ck_assert_uint_eq(queue_first_if_fits(&sq, &pos, 1), QUEUE_NONE);
+	ck_assert_uint_eq(queue_next(&sq, &pos, 1), 1); /* passes over */
+	pos = 0;
+	ck_assert_uint_eq(queue_first_if_fits(&sq, &pos, 2), 3);
+	ck_assert_uint_eq(pos, 0);
+	queue_remove_at(&sq, pos);
+	pos = 1;
+	ck_assert_uint_eq(queue_first_if_fits(&sq, &pos, 3), QUEUE_NONE);
+	ck_assert_uint_eq(pos, 1);
+	pos = 0; /* the removed rank 0 is skipped */
+	ck_assert_uint_eq(queue_first_if_fits(&sq, &pos, 4), 0);
+	ck_assert_uint_eq(pos, 1);
+
+	pos = 0;
+	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 0), QUEUE_NONE);
+	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 1), 1);
+	queue_remove_at(&dq, pos);
+	pos = 0;
+	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 1), QUEUE_NONE);
+	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 2), 3);
+	ck_assert_uint_eq(pos, 1);
+	queue_commit(&dq);
+	pos = 0;
+	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 2), 3);
+	ck_assert_uint_eq(pos, 0);
+
+	queue_free(&dq);
 	queue_free(&sq);
 	queue_ranks_free(&ranks);
 }
@@ -353,6 +418,7 @@ static Suite *profile_suite(void)
 
 	tcase_add_test(tc, test_earliest);
 	tcase_add_test(tc, test_queues);
+	tcase_add_test(tc, test_first_if_fits);
 	tcase_add_test(tc, test_dynamic_sizes);
 	tcase_add_test(tc, test_random_profile);
 	suite_add_tcase(s, tc);
