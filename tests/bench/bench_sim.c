@@ -16,15 +16,16 @@
  * bounds: the goal, scaled to the row's jobs ("over goal" is said, and
  * does not fail), and a guard that fails the benchmark, so that a
  * regression (a lost incremental plan, a quadratic pass) turns CI red.
- * Rows and their sizes follow what runs in reasonable time today:
+ * Rows and their sizes follow what runs in reasonable time today (the
+ * figures are the carbonsim guide's, §9, from one machine):
  *  - static policies (FCFS, SPF, SAF, F1..F4) with no and EASY
- *    backfilling, and FCFS conservative: 10^6 jobs (0.6 to 1.1 s), guard
- *    3 s (CI's machines run up to 1.8 times slower than the one these
- *    figures come from); FCFS conservative on 10^5 overloaded jobs;
+ *    backfilling, and FCFS conservative: 10^6 jobs (0.35 to 0.66 s), guard
+ *    3 s (CI's machines have run up to 1.8 times slower than the one
+ *    these figures come from); FCFS conservative on 10^5 overloaded jobs;
  *  - the other static policies conservative: 10^5 jobs, guard 20 s (a
  *    job that overtakes reserved ones is reserved in place when none of
  *    them starts before its earliest fit, else the queue behind it is
- *    re-planned: SPF takes about 1 s here, and 25 s on 10^6 jobs, where
+ *    re-planned: SPF takes about 0.8 s, and 20 s on 10^6 jobs, where
  *    a job's reservation is made again about 40 times, and moves about
  *    25 times, before it starts; 60 s with a heap entry per move, 111 s
  *    before the shortcut);
@@ -32,11 +33,11 @@
  *    a kinetic tournament keeps the head (sched/kinetic.h), with EASY the
  *    queue is re-scored from each job's line at every pass that may start
  *    a job, and re-sorted if the keys came out of order: 10^6 jobs, guard
- *    8 s (without backfilling 1.6 to 2.0 s here, the queue of the trace
+ *    8 s (without backfilling 1.1 to 1.2 s, the queue of the trace
  *    growing to a mean wait of 160 days, and before the tournament WFP3
- *    did not finish 10^6 jobs in 10 minutes; with EASY 0.9 to 1.2 s);
+ *    did not finish 10^6 jobs in 10 minutes; with EASY 0.7 to 0.8 s);
  *    conservative: the 10^4-job trace itself, guard 10 s (every pass
- *    re-plans the re-ordered queue: WFP3 takes 6 s on 10^5 jobs);
+ *    re-plans the re-ordered queue: WFP3 takes 3.5 s on 10^5 jobs);
  *  - 10^7 jobs (F1 EASY, FCFS conservative) within BENCH_HUGE_RSS_MB.
  *
  * Usage: bench_sim [CARBONSIM]. BENCH_SIM_QUICK=1 leaves out the 10^7 run
