@@ -116,24 +116,34 @@ int profile_release(struct profile *p, int64_t t, int64_t procs)
 int64_t profile_earliest(
 	const struct profile *p, int64_t procs, int64_t duration)
 {
+	const struct profile_step *step = p->steps;
+	const struct profile_step *last = &step[p->n - 1];
 	size_t i = p->head, j;
-	int64_t end;
 
-	while (i < p->n) {
-		if (p->steps[i].free < procs) {
-			i++;
-			continue;
-		}
-		end = p->steps[i].t + duration;
-		for (j = i + 1; j < p->n && p->steps[j].t < end; j++)
-			if (p->steps[j].free < procs)
-				break;
-		if (j == p->n || p->steps[j].t >= end)
-			return p->steps[i].t;
-		i = j + 1;
-	}
 	/* Unreachable when procs fits the machine: the last step lasts. */
-	return p->steps[p->n - 1].t;
+	if (last->free < procs)
+		return last->t;
+	/*
+	 * The last step has room and no step starts after it, so neither
+	 * loop needs a bound on the index: the first stops at the last step
+	 * at the latest, the second at the first step starting at or after
+	 * the run's end, or at the last step, whose room lasts.
+	 */
+	for (;; i = j + 1) {
+		int64_t end;
+
+		while (step[i].free < procs)
+			i++;
+		end = step[i].t + duration;
+		if (end > last->t)
+			end = last->t;
+		if (step[i].t >= end)
+			return step[i].t;
+		for (j = i + 1; step[j].t < end && step[j].free >= procs; j++)
+			;
+		if (step[j].t >= end)
+			return step[i].t;
+	}
 }
 
 /*
