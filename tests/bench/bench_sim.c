@@ -27,8 +27,10 @@
  *    them starts before its earliest fit, else the queue behind it is
  *    re-planned: SPF takes about 0.8 s, and 20 s on 10^6 jobs, where
  *    a job's reservation is made again about 40 times, and moves about
- *    25 times, before it starts; 60 s with a heap entry per move, 111 s
- *    before the shortcut);
+ *    25 times, before it starts, and where the 30-day gaps do not keep
+ *    the copies apart: the longest jobs of each copy wait, overtaken by
+ *    the next copy's, until the last copy has arrived; 60 s with a
+ *    heap entry per move, 111 s before the shortcut);
  *  - WFP3 and UNICEF, whose order changes with time: without backfilling
  *    a kinetic tournament keeps the head (sched/kinetic.h), with EASY the
  *    queue is re-scored from each job's line at every pass that may start
