@@ -616,8 +616,9 @@ static int pass_easy(struct backfill_site *s, int64_t now, bool backfill,
 	while ((idx = queue_first_if_fits(q, &pos, s->free)) != QUEUE_NONE)
 		if (start_job(s, idx, pos, now, out) < 0)
 			goto out;
+	/* pos: the head that did not fit, or the last job started */
 	if (!backfill || s->free == 0 ||
-		(idx = queue_next(q, &pos, INT64_MAX)) == QUEUE_NONE)
+		(idx = queue_at(q, pos)) == QUEUE_NONE)
 		goto done;
 
 	/* Shadow time and extra processors of the head job. */

@@ -508,27 +508,28 @@ uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit)
 uint32_t queue_first_if_fits(
 	const struct wait_queue *q, size_t *pos, int64_t limit)
 {
-	size_t i = *pos;
+	uint32_t idx;
+	int64_t procs;
 
-	if (q->count == 0)
+	if (q->kin) /* the head's job is read only if it fits */
+		return queue_next(q, pos, limit);
+	idx = queue_next(q, pos, INT64_MAX);
+	if (idx == QUEUE_NONE)
 		return QUEUE_NONE;
+	procs = q->ranks ? (int64_t)q->level[0][*pos] : q->a[*pos].procs;
+	return procs <= limit ? idx : QUEUE_NONE;
+}
+
+uint32_t queue_at(const struct wait_queue *q, size_t pos)
+{
 	if (q->kin)
-		return queue_next(q, pos, limit); /* only the head is known */
-	if (q->ranks) {
-		if (i >= q->ranks->n)
-			return QUEUE_NONE;
-		i = tree_find(q, i > q->first ? i : q->first, UINT32_MAX - 1);
-		if (i == SIZE_MAX || q->level[0][i] > limit)
-			return QUEUE_NONE;
-		*pos = i;
-		return q->idx_of[i];
-	}
-	for (; i < q->len && q->a[i].idx == QUEUE_NONE; i++)
-		;
-	if (i == q->len || q->a[i].procs > limit)
-		return QUEUE_NONE;
-	*pos = i;
-	return q->a[i].idx;
+		return pos == 0 && q->count ? kinetic_head(q->kin)->idx
+					    : QUEUE_NONE;
+	if (q->ranks)
+		return pos < q->ranks->n && q->level[0][pos] != UINT32_MAX
+			       ? q->idx_of[pos]
+			       : QUEUE_NONE;
+	return pos < q->len ? q->a[pos].idx : QUEUE_NONE;
 }
 
 void queue_remove_at(struct wait_queue *q, size_t pos)

@@ -119,13 +119,21 @@ int queue_insert(struct wait_queue *q, const struct queue_entry *e);
 uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit);
 
 /*
- * The first job at a position >= *pos, if its procs <= limit: its idx,
- * with *pos set to its position; QUEUE_NONE if there is none or it does
- * not fit (unlike queue_next, it is not passed over). The procs are the
- * queue's own copy, so a head that does not fit costs no read of its job.
+ * The first job at a position >= *pos, if its procs <= limit: its idx;
+ * QUEUE_NONE if there is none or it does not fit (unlike queue_next, it
+ * is not passed over). *pos is set to its position either way, where
+ * queue_at finds a head that did not fit without a second search. The
+ * procs are the queue's own copy, so a head that does not fit costs no
+ * read of its job.
  */
 uint32_t queue_first_if_fits(
 	const struct wait_queue *q, size_t *pos, int64_t limit);
+
+/*
+ * The job waiting at pos, a position queue_next or queue_first_if_fits
+ * gave in this pass; QUEUE_NONE if it has been removed.
+ */
+uint32_t queue_at(const struct wait_queue *q, size_t pos);
 
 /* Remove the job at pos (found by queue_next in this pass). */
 void queue_remove_at(struct wait_queue *q, size_t pos);

@@ -174,7 +174,8 @@ END_TEST
 /*
  * queue_first_if_fits gives the first waiting job only if it fits, where
  * queue_next passes over it to a later one; removed entries of the pass
- * are skipped. Static order 3 0 5 1 4 2 (procs 2 4 3 1 6 8); dynamic,
+ * are skipped. Either way it moves pos to that job, which queue_at then
+ * names. Static order 3 0 5 1 4 2 (procs 2 4 3 1 6 8); dynamic,
  * narrowest first: 1 3 5 0 4 2.
  */
 START_TEST(test_first_if_fits)
@@ -186,6 +187,8 @@ START_TEST(test_first_if_fits)
 	make_queues(&ranks, &sq, &dq, false);
 	ck_assert_uint_eq(queue_first_if_fits(&sq, &pos, 1), QUEUE_NONE);
 	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 100), QUEUE_NONE);
+	ck_assert_uint_eq(queue_at(&sq, 0), QUEUE_NONE);
+	ck_assert_uint_eq(queue_at(&dq, 0), QUEUE_NONE);
 	queue_free(&dq);
 	queue_free(&sq);
 	queue_ranks_free(&ranks);
@@ -193,14 +196,18 @@ START_TEST(test_first_if_fits)
 
 	pos = 0;
 	ck_assert_uint_eq(queue_first_if_fits(&sq, &pos, 1), QUEUE_NONE);
+	ck_assert_uint_eq(pos, 0);
+	ck_assert_uint_eq(queue_at(&sq, pos), 3);
 	ck_assert_uint_eq(queue_next(&sq, &pos, 1), 1); /* passes over */
 	pos = 0;
 	ck_assert_uint_eq(queue_first_if_fits(&sq, &pos, 2), 3);
 	ck_assert_uint_eq(pos, 0);
 	queue_remove_at(&sq, pos);
-	pos = 1;
+	ck_assert_uint_eq(queue_at(&sq, 0), QUEUE_NONE);
+	pos = 0; /* to the head that does not fit, past the removed rank */
 	ck_assert_uint_eq(queue_first_if_fits(&sq, &pos, 3), QUEUE_NONE);
 	ck_assert_uint_eq(pos, 1);
+	ck_assert_uint_eq(queue_at(&sq, pos), 0);
 	pos = 0; /* the removed rank 0 is skipped */
 	ck_assert_uint_eq(queue_first_if_fits(&sq, &pos, 4), 0);
 	ck_assert_uint_eq(pos, 1);
@@ -209,8 +216,11 @@ START_TEST(test_first_if_fits)
 	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 0), QUEUE_NONE);
 	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 1), 1);
 	queue_remove_at(&dq, pos);
+	ck_assert_uint_eq(queue_at(&dq, 0), QUEUE_NONE);
 	pos = 0;
 	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 1), QUEUE_NONE);
+	ck_assert_uint_eq(pos, 1);
+	ck_assert_uint_eq(queue_at(&dq, pos), 3);
 	ck_assert_uint_eq(queue_first_if_fits(&dq, &pos, 2), 3);
 	ck_assert_uint_eq(pos, 1);
 	queue_commit(&dq);
