@@ -51,7 +51,8 @@ int profile_reset(struct profile *p, int64_t now, int64_t free)
  * moves every step down by the same count: that count (indices the caller
  * holds must lose it), or -1 (ENOMEM: nothing changed).
  */
-static inline long insert_step(struct profile *p, size_t lo, int64_t t, int64_t free)
+static inline long insert_step(
+	struct profile *p, size_t lo, int64_t t, int64_t free)
 {
 	size_t head = p->head;
 
