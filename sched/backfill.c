@@ -588,7 +588,8 @@ static int start_job(struct backfill_site *s, uint32_t idx, size_t pos,
 		return -1;
 	out->idx[out->n++] = idx;
 	s->free -= j->procs;
-	queue_remove_at(&s->queue, pos);
+	if (queue_remove_at(&s->queue, pos) < 0)
+		return -1;
 	if (s->plan) {
 		if (s->plan->flags[idx] & PLAN_VALIDATED)
 			s->plan->nvalid--;

@@ -25,6 +25,10 @@ void kinetic_free(struct kinetic *k)
 	free(k->fail);
 	free(k->due);
 	free(k->free_slot);
+	free(k->slot_seq);
+	free(k->seq_job);
+	free(k->seq_slot);
+	free(k->seq_max);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -196,7 +200,7 @@ static int grow(struct kinetic *k)
 	struct kinetic_job *job = realloc(k->job, cap * sizeof(*job));
 	struct kinetic_node *node;
 	int64_t *fail, *due;
-	uint32_t *free_slot;
+	uint32_t *free_slot, *slot_seq;
 
 	if (!job)
 		goto nomem;
@@ -205,6 +209,10 @@ static int grow(struct kinetic *k)
 	if (!free_slot)
 		goto nomem;
 	k->free_slot = free_slot;
+	slot_seq = realloc(k->slot_seq, cap * sizeof(*slot_seq));
+	if (!slot_seq)
+		goto nomem;
+	k->slot_seq = slot_seq;
 	/* a sibling pair of nodes is 64 bytes: one cache line */
 	node = aligned_alloc(64, 2 * cap * sizeof(*node));
 	fail = malloc(cap * sizeof(*fail));
@@ -243,23 +251,22 @@ nomem:
 	return -1;
 }
 
-int kinetic_insert(struct kinetic *k, const struct kinetic_job *j)
+/* Play job j, at position seq (or KINETIC_NONE), into the tournament. */
+static int tournament_add(struct kinetic *k, const struct kinetic_job *j,
+	uint32_t seq)
 {
 	uint32_t s;
 
 	if (k->nfree == 0 && grow(k) < 0)
 		return -1;
-	/*
-	 * A match is played only once both jobs have waited >= 0 s: a score
-	 * is flat before the submit, where the lines go on falling.
-	 */
-	if (j->submit > k->now)
-		kinetic_advance(k, j->submit);
 	s = k->free_slot[--k->nfree];
 	k->job[s] = *j;
+	k->slot_seq[s] = seq;
+	if (seq != KINETIC_NONE)
+		k->seq_slot[seq] = s;
 	k->node[k->cap + s] = (struct kinetic_node){
 		j->lin.rate, j->lin.offset, j->submit, s, j->procs};
-	k->count++;
+	k->playing++;
 	/*
 	 * A tree left dirty by a growth is replayed whole at the next head
 	 * or advance: marking the path is enough, and cheaper.
@@ -268,6 +275,216 @@ int kinetic_insert(struct kinetic *k, const struct kinetic_job *j)
 		replay_path(k, k->cap + s);
 	else
 		mark_path(k, k->cap + s);
+	return 0;
+}
+
+/*
+ * The held-out filter (see kinetic.h). A job waits outside the tournament
+ * while an earlier job's line rises faster by a margin: for any two seconds
+ * of wait wa >= wb >= 0 and rates ra >= (1 + margin) rb, WFP3's
+ * (w / p)^3 q = (w * rate)^3 and UNICEF's (w + e) / scale = (w + e) * rate
+ * put a first, the computed scores too (each within a few units in the last
+ * place, far below the margin); at wa = wb = 0 WFP3's are both 0 and the
+ * earlier (submit, idx) runs first. So such a job cannot be the head while
+ * the other waits.
+ */
+#define KINETIC_OUTRUN_MARGIN 1e-6
+
+/* Rates are finite and positive, or -INFINITY: no NaN for fmax to mind. */
+static inline double faster(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static inline bool outruns(double earlier, double rate)
+{
+	return earlier >= rate * (1.0 + KINETIC_OUTRUN_MARGIN);
+}
+
+/* Set position i's rate (-INFINITY: empty), keeping the range maxima. */
+static void seq_set(struct kinetic *k, size_t i, double rate)
+{
+	size_t n = k->seq_cap + i;
+
+	k->seq_max[n] = rate;
+	for (n /= 2; n >= 1; n /= 2) {
+		double m = faster(k->seq_max[2 * n], k->seq_max[2 * n + 1]);
+
+		if (k->seq_max[n] == m)
+			break;
+		k->seq_max[n] = m;
+	}
+}
+
+/* The fastest rate at positions before i (-INFINITY if none). */
+static double seq_max_before(const struct kinetic *k, size_t i)
+{
+	double m = -INFINITY;
+	size_t lo = k->seq_cap, hi = k->seq_cap + i;
+
+	for (; lo < hi; lo /= 2, hi /= 2) {
+		if (lo & 1)
+			m = faster(m, k->seq_max[lo++]);
+		if (hi & 1)
+			m = faster(m, k->seq_max[--hi]);
+	}
+	return m;
+}
+
+/*
+ * The first position after i whose rate no earlier rate up to fastest
+ * outruns, or SIZE_MAX.
+ */
+static size_t seq_next_free(const struct kinetic *k, size_t i, double fastest)
+{
+	size_t n = k->seq_cap + i;
+
+	for (; n > 1; n /= 2) {
+		if (n % 2 == 0 && !outruns(fastest, k->seq_max[n + 1]))
+			break;
+	}
+	if (n <= 1)
+		return SIZE_MAX;
+	for (n++; n < k->seq_cap;)
+		n = outruns(fastest, k->seq_max[2 * n]) ? 2 * n + 1 : 2 * n;
+	return n - k->seq_cap;
+}
+
+/* Room for positions up to cap, or -1 (ENOMEM); the new ones unset. */
+static int seq_grow(struct kinetic *k, size_t cap)
+{
+	struct kinetic_job *job = realloc(k->seq_job, cap * sizeof(*job));
+	uint32_t *slot;
+	double *max;
+
+	if (!job)
+		goto nomem;
+	k->seq_job = job;
+	slot = realloc(k->seq_slot, cap * sizeof(*slot));
+	if (!slot)
+		goto nomem;
+	k->seq_slot = slot;
+	max = realloc(k->seq_max, 2 * cap * sizeof(*max));
+	if (!max)
+		goto nomem;
+	k->seq_max = max;
+	return 0;
+nomem:
+	errno = ENOMEM;
+	return -1;
+}
+
+/*
+ * The positions ran out: give the queued jobs the first ones again, in
+ * order (in place: a job moves only down), doubling the positions when
+ * they would be more than half taken.
+ */
+static int seq_renumber(struct kinetic *k)
+{
+	size_t cap = k->seq_cap ? k->seq_cap : KINETIC_FIRST_CAP, to = 0;
+
+	while (cap < 2 * k->count + 1)
+		cap *= 2;
+	if (cap != k->seq_cap && seq_grow(k, cap) < 0)
+		return -1;
+	for (size_t i = 0; i < k->seq_next; i++) {
+		if (k->seq_max[k->seq_cap + i] == -INFINITY)
+			continue;
+		k->seq_job[to] = k->seq_job[i];
+		k->seq_slot[to] = k->seq_slot[i];
+		if (k->seq_slot[to] != KINETIC_NONE)
+			k->slot_seq[k->seq_slot[to]] = (uint32_t)to;
+		to++;
+	}
+	/* the leaves move up to their new place last: old ones are read */
+	for (size_t i = 0; i < to; i++)
+		k->seq_max[cap + i] = k->seq_job[i].lin.rate;
+	for (size_t i = to; i < cap; i++)
+		k->seq_max[cap + i] = -INFINITY;
+	for (size_t n = cap; n-- > 1;)
+		k->seq_max[n] = faster(k->seq_max[2 * n], k->seq_max[2 * n + 1]);
+	k->seq_cap = cap;
+	k->seq_next = to;
+	return 0;
+}
+
+/* Play every held-out job in, and hold none out again. */
+static int stop_holding_out(struct kinetic *k)
+{
+	k->unordered = true;
+	for (size_t i = 0; i < k->seq_next; i++) {
+		if (k->seq_max[k->seq_cap + i] == -INFINITY ||
+			k->seq_slot[i] != KINETIC_NONE)
+			continue;
+		if (tournament_add(k, &k->seq_job[i], (uint32_t)i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* True if j comes after the last job queued, by (submit, idx). */
+static bool in_order(const struct kinetic *k, const struct kinetic_job *j)
+{
+	const struct kinetic_job *last;
+
+	if (k->seq_next == 0)
+		return true;
+	last = &k->seq_job[k->seq_next - 1];
+	return j->submit > last->submit ||
+	       (j->submit == last->submit && j->idx > last->idx);
+}
+
+int kinetic_insert(struct kinetic *k, const struct kinetic_job *j)
+{
+	size_t i;
+
+	/*
+	 * A match is played only once both jobs have waited >= 0 s: a score
+	 * is flat before the submit, where the lines go on falling.
+	 */
+	if (j->submit > k->now)
+		kinetic_advance(k, j->submit);
+	if (!k->unordered && !in_order(k, j) && stop_holding_out(k) < 0)
+		return -1;
+	if (k->unordered) {
+		if (tournament_add(k, j, KINETIC_NONE) < 0)
+			return -1;
+		k->count++;
+		return 0;
+	}
+	if (k->seq_next == k->seq_cap && seq_renumber(k) < 0)
+		return -1;
+	i = k->seq_next;
+	if (outruns(k->seq_cap ? k->seq_max[1] : -INFINITY, j->lin.rate)) {
+		k->seq_slot[i] = KINETIC_NONE;
+	} else if (tournament_add(k, j, (uint32_t)i) < 0) {
+		return -1;
+	}
+	k->seq_job[i] = *j;
+	k->seq_next++;
+	seq_set(k, i, j->lin.rate);
+	k->count++;
+	return 0;
+}
+
+/*
+ * Position i's job (the head) has gone: the jobs after it that only it
+ * outran, in order of position, are played in. Past a job at least as
+ * fast as it, every job is outrun as before.
+ */
+static int release_outrun(struct kinetic *k, size_t i, double rate)
+{
+	double fastest = seq_max_before(k, i);
+
+	while (fastest < rate) {
+		i = seq_next_free(k, i, fastest);
+		if (i == SIZE_MAX)
+			break;
+		if (k->seq_slot[i] == KINETIC_NONE &&
+			tournament_add(k, &k->seq_job[i], (uint32_t)i) < 0)
+			return -1;
+		fastest = faster(fastest, k->seq_job[i].lin.rate);
+	}
 	return 0;
 }
 
@@ -294,16 +511,25 @@ int32_t kinetic_head_procs(struct kinetic *k)
 	return k->node[1].procs;
 }
 
-void kinetic_remove_head(struct kinetic *k)
+int kinetic_remove_head(struct kinetic *k)
 {
 	const struct kinetic_job *head = kinetic_head(k);
-	uint32_t s;
+	uint32_t s, i;
+	double rate;
 
 	if (!head)
-		return;
+		return 0;
 	s = (uint32_t)(head - k->job);
+	i = k->slot_seq[s];
+	rate = head->lin.rate;
 	k->node[k->cap + s].winner = KINETIC_NONE;
 	k->free_slot[k->nfree++] = s;
+	k->playing--;
 	k->count--;
 	replay_path(k, k->cap + s); /* kinetic_head left no match due */
+	if (k->unordered)
+		return 0;
+	k->seq_slot[i] = KINETIC_NONE;
+	seq_set(k, i, -INFINITY);
+	return release_outrun(k, i, rate);
 }

@@ -532,22 +532,22 @@ uint32_t queue_at(const struct wait_queue *q, size_t pos)
 	return pos < q->len ? q->a[pos].idx : QUEUE_NONE;
 }
 
-void queue_remove_at(struct wait_queue *q, size_t pos)
+int queue_remove_at(struct wait_queue *q, size_t pos)
 {
 	if (q->kin) {
-		kinetic_remove_head(q->kin); /* pos is 0, the head */
 		q->count--;
-		return;
+		return kinetic_remove_head(q->kin); /* pos is 0, the head */
 	}
 	if (q->ranks) {
 		tree_set(q, pos, UINT32_MAX);
 		q->count--;
-		return;
+		return 0;
 	}
 	size_remove(q, q->a[pos].procs);
 	q->a[pos].idx = QUEUE_NONE;
 	q->removed = true;
 	q->count--;
+	return 0;
 }
 
 void queue_commit(struct wait_queue *q)

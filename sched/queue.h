@@ -135,8 +135,12 @@ uint32_t queue_first_if_fits(
  */
 uint32_t queue_at(const struct wait_queue *q, size_t pos);
 
-/* Remove the job at pos (found by queue_next in this pass). */
-void queue_remove_at(struct wait_queue *q, size_t pos);
+/*
+ * Remove the job at pos (found by queue_next in this pass). 0, or -1 with
+ * errno ENOMEM (a kinetic queue plays in the jobs the head held out; the
+ * queue is then unusable).
+ */
+int queue_remove_at(struct wait_queue *q, size_t pos);
 
 /* End of a pass: compacts a dynamic queue after removals. */
 void queue_commit(struct wait_queue *q);

@@ -104,12 +104,19 @@ static uint32_t brute_head(const struct kinetic_job *q, size_t n, int64_t now)
 static const double runtimes[] = {1, 2, 3, 10, 11, 99999, 100000, 1e6};
 static const double sizes[] = {1, 2, 3, 8, 27, 64, 100, 256};
 
+/*
+ * Random insertions, removals and clock moves, the head checked against
+ * brute_head at every step. Jobs are queued in (submit, idx) order until
+ * step held_from; from then on some are held back (queued after later
+ * submits), which stops the holding out of slower jobs (kinetic.h):
+ * the check that some were held out before is made if held_from > 0.
+ */
 static void random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
-	int64_t max_step)
+	int64_t max_step, int held_from)
 {
 	struct kinetic k = {0};
 	struct kinetic_job *q = malloc(4096 * sizeof(*q));
-	size_t n = 0;
+	size_t n = 0, most_held_out = 0;
 	int64_t now = t0;
 	uint32_t next_idx = 0;
 
@@ -121,7 +128,7 @@ static void random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
 
 		if (r % 8 < 4 && n < 4096) {
 			/* at times submitted earlier: a job held back */
-			int64_t held = (r >> 44) % 8 == 0
+			int64_t held = step >= held_from && (r >> 44) % 8 == 0
 					       ? (int64_t)((r >> 48) % 1000)
 					       : 0;
 
@@ -157,24 +164,107 @@ static void random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
 			q[i] = q[--n];
 		}
 		ck_assert_uint_eq(k.count, n);
+		if (k.count - k.playing > most_held_out)
+			most_held_out = k.count - k.playing;
 	}
+	if (held_from > 0)
+		ck_assert_uint_gt(most_held_out, 10);
 	free(q);
 	kinetic_free(&k);
 }
 
 START_TEST(test_random_wfp3)
 {
-	random_run(POLICY_WFP3, 0x9e3779b97f4a7c15ULL, 0, 50);
-	random_run(POLICY_WFP3, 12345, 0, 5000);
-	random_run(POLICY_WFP3, 777, 100000000, 3);
+	random_run(POLICY_WFP3, 0x9e3779b97f4a7c15ULL, 0, 50, 0);
+	random_run(POLICY_WFP3, 12345, 0, 5000, 0);
+	random_run(POLICY_WFP3, 777, 100000000, 3, 0);
+	/* in order (slower jobs held out), then held back from step 15000 */
+	random_run(POLICY_WFP3, 4242, 0, 50, 15000);
+	random_run(POLICY_WFP3, 99, 0, 5000, 15000);
+	random_run(POLICY_WFP3, 31337, 100000000, 3, 15000);
 }
 END_TEST
 
 START_TEST(test_random_unicef)
 {
-	random_run(POLICY_UNICEF, 0x9e3779b97f4a7c15ULL, 0, 50);
-	random_run(POLICY_UNICEF, 12345, 0, 5000);
-	random_run(POLICY_UNICEF, 777, 100000000, 3);
+	random_run(POLICY_UNICEF, 0x9e3779b97f4a7c15ULL, 0, 50, 0);
+	random_run(POLICY_UNICEF, 12345, 0, 5000, 0);
+	random_run(POLICY_UNICEF, 777, 100000000, 3, 0);
+	random_run(POLICY_UNICEF, 4242, 0, 50, 15000);
+	random_run(POLICY_UNICEF, 99, 0, 5000, 15000);
+	random_run(POLICY_UNICEF, 31337, 100000000, 3, 15000);
+}
+END_TEST
+
+/*
+ * WFP3 lines by hand (rate = cbrt(q) / p), all queued at 0 in this order:
+ * A rate 1 (p 1, q 1), B 0.1 (p 10), C 0.5 (p 2), E 4 (p 1, q 64), F 2
+ * (p 1, q 8). A outruns B and C, E outruns F: only A and E play. E leaves first (fastest): F, which
+ * only E outran, plays in; B and C stay out (A still waits). Then F, A:
+ * at A's leaving B and C play in, and C, the faster, is the head.
+ */
+START_TEST(test_held_out_by_hand)
+{
+	struct kinetic k = {0};
+	struct kinetic_job j[] = {
+		job(POLICY_WFP3, 1, 1, 0, 0),	/* A */
+		job(POLICY_WFP3, 10, 1, 0, 1),	/* B */
+		job(POLICY_WFP3, 2, 1, 0, 2),	/* C */
+		job(POLICY_WFP3, 1, 64, 0, 3),	/* E */
+		job(POLICY_WFP3, 1, 8, 0, 4),	/* F */
+	};
+
+	for (size_t i = 0; i < 5; i++)
+		ck_assert_int_eq(kinetic_insert(&k, &j[i]), 0);
+	ck_assert_uint_eq(k.count, 5);
+	ck_assert_uint_eq(k.playing, 2);
+	kinetic_advance(&k, 10);
+	ck_assert_uint_eq(kinetic_head(&k)->idx, 3);
+	ck_assert_int_eq(kinetic_remove_head(&k), 0);
+	ck_assert_uint_eq(k.playing, 2); /* A and F */
+	ck_assert_uint_eq(kinetic_head(&k)->idx, 4);
+	ck_assert_int_eq(kinetic_remove_head(&k), 0);
+	ck_assert_uint_eq(k.playing, 1);
+	ck_assert_uint_eq(kinetic_head(&k)->idx, 0);
+	ck_assert_int_eq(kinetic_remove_head(&k), 0);
+	ck_assert_uint_eq(k.playing, 2); /* B and C */
+	ck_assert_uint_eq(kinetic_head(&k)->idx, 2);
+	ck_assert_int_eq(kinetic_remove_head(&k), 0);
+	ck_assert_uint_eq(kinetic_head(&k)->idx, 1);
+	ck_assert_int_eq(kinetic_remove_head(&k), 0);
+	ck_assert_ptr_null(kinetic_head(&k));
+	ck_assert_uint_eq(k.count, 0);
+	kinetic_free(&k);
+}
+END_TEST
+
+/*
+ * WFP3 scores are all 0 at a wait of 0, so jobs submitted together run by
+ * idx there: a job queued after a faster twin of the same second is held
+ * out only if its idx is larger, and one queued out of (submit, idx)
+ * order plays every held-out job in.
+ */
+START_TEST(test_held_out_order)
+{
+	struct kinetic k = {0};
+	struct kinetic_job a = job(POLICY_WFP3, 1, 1, 100, 6);
+	struct kinetic_job b = job(POLICY_WFP3, 10, 1, 100, 7);
+	struct kinetic_job c = job(POLICY_WFP3, 100, 1, 100, 2);
+
+	ck_assert_int_eq(kinetic_insert(&k, &a), 0);
+	ck_assert_int_eq(kinetic_insert(&k, &b), 0);
+	ck_assert_uint_eq(k.playing, 1); /* b is slower, and after a */
+	ck_assert_uint_eq(kinetic_head(&k)->idx, 6);
+	ck_assert_int_eq(kinetic_insert(&k, &c), 0); /* idx 2 after 7 */
+	ck_assert_uint_eq(k.playing, 3);
+	ck_assert_uint_eq(kinetic_head(&k)->idx, 2); /* a tie at 0: idx */
+	kinetic_advance(&k, 200);
+	ck_assert_uint_eq(kinetic_head(&k)->idx, 6);
+	ck_assert_int_eq(kinetic_remove_head(&k), 0);
+	ck_assert_uint_eq(kinetic_head(&k)->idx, 7);
+	ck_assert_int_eq(kinetic_remove_head(&k), 0);
+	ck_assert_uint_eq(kinetic_head(&k)->idx, 2);
+	kinetic_free(&k);
 }
 END_TEST
 
@@ -216,6 +306,8 @@ int main(void)
 	tcase_add_test(tc, test_forms);
 	tcase_add_test(tc, test_random_wfp3);
 	tcase_add_test(tc, test_random_unicef);
+	tcase_add_test(tc, test_held_out_by_hand);
+	tcase_add_test(tc, test_held_out_order);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
