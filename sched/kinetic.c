@@ -280,7 +280,7 @@ static int tournament_add(struct kinetic *k, const struct kinetic_job *j,
 
 /*
  * The held-out filter (see kinetic.h). A job waits outside the tournament
- * while an earlier job's line rises faster by a margin: for any two seconds
+ * while an earlier job's line rises faster by KINETIC_OUTRUN_MARGIN: for any two seconds
  * of wait wa >= wb >= 0 and rates ra >= (1 + margin) rb, WFP3's
  * (w / p)^3 q = (w * rate)^3 and UNICEF's (w + e) / scale = (w + e) * rate
  * put a first, the computed scores too (each within a few units in the last
@@ -288,8 +288,6 @@ static int tournament_add(struct kinetic *k, const struct kinetic_job *j,
  * earlier (submit, idx) runs first. So such a job cannot be the head while
  * the other waits.
  */
-#define KINETIC_OUTRUN_MARGIN 1e-6
-
 /* Rates are finite and positive, or -INFINITY: no NaN for fmax to mind. */
 static inline double faster(double a, double b)
 {
@@ -301,59 +299,137 @@ static inline bool outruns(double earlier, double rate)
 	return earlier >= rate * (1.0 + KINETIC_OUTRUN_MARGIN);
 }
 
-/* Set position i's rate (-INFINITY: empty), keeping the range maxima. */
+/*
+ * The tree of fastest rates is 8-ary: a group of 8 siblings is one cache
+ * line, so that a search reads about log8 lines, not log2. Level 0 holds
+ * each position's rate (-INFINITY once its job left), level l + 1 the
+ * fastest of each group of level l, up to a level of one group. Each
+ * level is padded with -INFINITY to whole groups.
+ */
+#define SEQ_FAN 8
+
+static inline double *seq_level(const struct kinetic *k, size_t l)
+{
+	return k->seq_max + k->seq_off[l];
+}
+
+/* Lay the levels out for cap positions: their offsets, and the total. */
+static size_t seq_layout(struct kinetic *k, size_t cap)
+{
+	size_t n = cap, total = 0;
+
+	for (k->seq_levels = 0;; n = (n + SEQ_FAN - 1) / SEQ_FAN) {
+		k->seq_off[k->seq_levels] = total;
+		k->seq_len[k->seq_levels] = (n + SEQ_FAN - 1) / SEQ_FAN * SEQ_FAN;
+		total += k->seq_len[k->seq_levels++];
+		if (n <= SEQ_FAN)
+			return total;
+	}
+}
+
+/* The fastest of group g at level l. */
+static double seq_group_max(const double *level, size_t g)
+{
+	double m = level[g * SEQ_FAN];
+
+	for (size_t c = 1; c < SEQ_FAN; c++)
+		m = faster(m, level[g * SEQ_FAN + c]);
+	return m;
+}
+
+/* Set position i's rate (-INFINITY: empty), keeping the groups' maxima. */
 static void seq_set(struct kinetic *k, size_t i, double rate)
 {
-	size_t n = k->seq_cap + i;
+	seq_level(k, 0)[i] = rate;
+	for (size_t l = 1; l < k->seq_levels; l++) {
+		double *up = seq_level(k, l);
+		double m;
 
-	k->seq_max[n] = rate;
-	for (n /= 2; n >= 1; n /= 2) {
-		double m = faster(k->seq_max[2 * n], k->seq_max[2 * n + 1]);
-
-		if (k->seq_max[n] == m)
+		i /= SEQ_FAN;
+		m = seq_group_max(seq_level(k, l - 1), i);
+		if (up[i] == m)
 			break;
-		k->seq_max[n] = m;
+		up[i] = m;
 	}
+}
+
+/* Build every level above the positions' rates. */
+static void seq_build(struct kinetic *k)
+{
+	for (size_t l = 1; l < k->seq_levels; l++) {
+		const double *below = seq_level(k, l - 1);
+		double *up = seq_level(k, l);
+
+		for (size_t g = 0; g < k->seq_len[l]; g++)
+			up[g] = g * SEQ_FAN < k->seq_len[l - 1]
+					? seq_group_max(below, g)
+					: -INFINITY;
+	}
+}
+
+/* The fastest rate queued. */
+static double seq_fastest(const struct kinetic *k)
+{
+	return seq_group_max(seq_level(k, k->seq_levels - 1), 0);
 }
 
 /* The fastest rate at positions before i (-INFINITY if none). */
 static double seq_max_before(const struct kinetic *k, size_t i)
 {
 	double m = -INFINITY;
-	size_t lo = k->seq_cap, hi = k->seq_cap + i;
 
-	for (; lo < hi; lo /= 2, hi /= 2) {
-		if (lo & 1)
-			m = faster(m, k->seq_max[lo++]);
-		if (hi & 1)
-			m = faster(m, k->seq_max[--hi]);
+	for (size_t l = 0; l < k->seq_levels; l++, i /= SEQ_FAN) {
+		const double *level = seq_level(k, l);
+
+		for (size_t c = i - i % SEQ_FAN; c < i; c++)
+			m = faster(m, level[c]);
 	}
 	return m;
 }
 
 /*
  * The first position after i whose rate no earlier rate up to fastest
- * outruns, or SIZE_MAX.
+ * outruns, or SIZE_MAX: up through the rest of each group, then down into
+ * the first group whose fastest is not outrun (a group's fastest is one
+ * of its members' exactly, so one of them is not).
  */
 static size_t seq_next_free(const struct kinetic *k, size_t i, double fastest)
 {
-	size_t n = k->seq_cap + i;
+	size_t l = 0, c = i + 1;
 
-	for (; n > 1; n /= 2) {
-		if (n % 2 == 0 && !outruns(fastest, k->seq_max[n + 1]))
+	/* past a group's end, c is its parent's next sibling */
+	for (;; l++, c /= SEQ_FAN) {
+		const double *level = seq_level(k, l);
+		size_t end = (c + SEQ_FAN - 1) / SEQ_FAN * SEQ_FAN;
+
+		if (l + 1 == k->seq_levels)
+			end = SEQ_FAN;
+
+		while (c < end && outruns(fastest, level[c]))
+			c++;
+		if (c < end)
 			break;
+		if (l + 1 == k->seq_levels)
+			return SIZE_MAX;
 	}
-	if (n <= 1)
-		return SIZE_MAX;
-	for (n++; n < k->seq_cap;)
-		n = outruns(fastest, k->seq_max[2 * n]) ? 2 * n + 1 : 2 * n;
-	return n - k->seq_cap;
+	while (l-- > 0) {
+		const double *level = seq_level(k, l);
+
+		c *= SEQ_FAN;
+		while (outruns(fastest, level[c]))
+			c++;
+	}
+	return c;
 }
 
-/* Room for positions up to cap, or -1 (ENOMEM); the new ones unset. */
+/*
+ * Room for cap positions, or -1 (ENOMEM). The rates of the old positions
+ * are kept (level 0 comes first); the levels above are to be built.
+ */
 static int seq_grow(struct kinetic *k, size_t cap)
 {
 	struct kinetic_job *job = realloc(k->seq_job, cap * sizeof(*job));
+	size_t old = k->seq_levels ? k->seq_len[0] : 0;
 	uint32_t *slot;
 	double *max;
 
@@ -364,9 +440,16 @@ static int seq_grow(struct kinetic *k, size_t cap)
 	if (!slot)
 		goto nomem;
 	k->seq_slot = slot;
-	max = realloc(k->seq_max, 2 * cap * sizeof(*max));
-	if (!max)
+	/* a group of 8 rates is 64 bytes: one cache line */
+	max = aligned_alloc(64, seq_layout(k, cap) * sizeof(*max));
+	if (!max) {
+		if (k->seq_cap) /* the layout of what is kept */
+			(void)seq_layout(k, k->seq_cap);
 		goto nomem;
+	}
+	if (old)
+		memcpy(max, k->seq_max, old * sizeof(*max));
+	free(k->seq_max);
 	k->seq_max = max;
 	return 0;
 nomem:
@@ -382,27 +465,26 @@ nomem:
 static int seq_renumber(struct kinetic *k)
 {
 	size_t cap = k->seq_cap ? k->seq_cap : KINETIC_FIRST_CAP, to = 0;
+	double *rate;
 
 	while (cap < 2 * k->count + 1)
 		cap *= 2;
 	if (cap != k->seq_cap && seq_grow(k, cap) < 0)
 		return -1;
+	rate = seq_level(k, 0);
 	for (size_t i = 0; i < k->seq_next; i++) {
-		if (k->seq_max[k->seq_cap + i] == -INFINITY)
+		if (rate[i] == -INFINITY)
 			continue;
+		rate[to] = rate[i];
 		k->seq_job[to] = k->seq_job[i];
 		k->seq_slot[to] = k->seq_slot[i];
 		if (k->seq_slot[to] != KINETIC_NONE)
 			k->slot_seq[k->seq_slot[to]] = (uint32_t)to;
 		to++;
 	}
-	/* the leaves move up to their new place last: old ones are read */
-	for (size_t i = 0; i < to; i++)
-		k->seq_max[cap + i] = k->seq_job[i].lin.rate;
 	for (size_t i = to; i < cap; i++)
-		k->seq_max[cap + i] = -INFINITY;
-	for (size_t n = cap; n-- > 1;)
-		k->seq_max[n] = faster(k->seq_max[2 * n], k->seq_max[2 * n + 1]);
+		rate[i] = -INFINITY;
+	seq_build(k);
 	k->seq_cap = cap;
 	k->seq_next = to;
 	return 0;
@@ -413,7 +495,7 @@ static int stop_holding_out(struct kinetic *k)
 {
 	k->unordered = true;
 	for (size_t i = 0; i < k->seq_next; i++) {
-		if (k->seq_max[k->seq_cap + i] == -INFINITY ||
+		if (seq_level(k, 0)[i] == -INFINITY ||
 			k->seq_slot[i] != KINETIC_NONE)
 			continue;
 		if (tournament_add(k, &k->seq_job[i], (uint32_t)i) < 0)
@@ -455,7 +537,7 @@ int kinetic_insert(struct kinetic *k, const struct kinetic_job *j)
 	if (k->seq_next == k->seq_cap && seq_renumber(k) < 0)
 		return -1;
 	i = k->seq_next;
-	if (outruns(k->seq_cap ? k->seq_max[1] : -INFINITY, j->lin.rate)) {
+	if (outruns(seq_fastest(k), j->lin.rate)) {
 		k->seq_slot[i] = KINETIC_NONE;
 	} else if (tournament_add(k, j, (uint32_t)i) < 0) {
 		return -1;

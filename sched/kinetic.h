@@ -40,6 +40,13 @@
 #include "policy.h"
 
 #define KINETIC_NONE UINT32_MAX
+/*
+ * A job is held out while an earlier-queued one's rate is at least this
+ * much faster, relatively (kinetic.c says why the margin).
+ */
+#define KINETIC_OUTRUN_MARGIN 1e-6
+/* Levels of an 8-ary tree over up to 2^32 positions. */
+#define KINETIC_SEQ_LEVELS 12
 
 /* A queued job. */
 struct kinetic_job {
@@ -85,8 +92,11 @@ struct kinetic {
 	/* every queued job, by position in queueing order */
 	struct kinetic_job *seq_job;
 	uint32_t *seq_slot; /* its slot, or KINETIC_NONE: held out */
-	double *seq_max; /* 2 * seq_cap: the fastest rate under a node;
-			    a position's leaf: -INFINITY once it left */
+	double *seq_max; /* the 8-ary tree of fastest rates (kinetic.c);
+			    a position's: -INFINITY once it left */
+	size_t seq_off[KINETIC_SEQ_LEVELS]; /* each level's start */
+	size_t seq_len[KINETIC_SEQ_LEVELS]; /* its length */
+	size_t seq_levels;
 	size_t seq_cap; /* positions, a power of 2 */
 	size_t seq_next; /* the next job's position */
 	bool unordered; /* a job came out of order: none is held out */

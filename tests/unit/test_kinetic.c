@@ -6,7 +6,9 @@
  * head's procs as the final's node keeps them.
  */
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kinetic.h"
 #include "rng.h"
@@ -97,6 +99,24 @@ static uint32_t brute_head(const struct kinetic_job *q, size_t n, int64_t now)
 }
 
 /*
+ * In a queue in queueing order, the jobs no earlier one outruns by
+ * KINETIC_OUTRUN_MARGIN: exactly those the tournament plays.
+ */
+static size_t brute_playing(const struct kinetic_job *q, size_t n)
+{
+	double fastest = -INFINITY;
+	size_t playing = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (fastest < q[i].lin.rate * (1.0 + KINETIC_OUTRUN_MARGIN))
+			playing++;
+		if (q[i].lin.rate > fastest)
+			fastest = q[i].lin.rate;
+	}
+	return playing;
+}
+
+/*
  * Runtimes and sizes that make lines meet: p = 2, q = 8 and p = 1, q = 1
  * have the same WFP3 slope with different formulas; 99999 and 100000 are
  * nearly parallel; 3 and 1e6 far apart.
@@ -160,10 +180,13 @@ static void random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
 
 			while (q[i].idx != want)
 				i++;
-			kinetic_remove_head(&k);
-			q[i] = q[--n];
+			ck_assert_int_eq(kinetic_remove_head(&k), 0);
+			/* q stays in queueing order */
+			memmove(&q[i], &q[i + 1], (--n - i) * sizeof(*q));
 		}
 		ck_assert_uint_eq(k.count, n);
+		if (step < held_from)
+			ck_assert_uint_eq(k.playing, brute_playing(q, n));
 		if (k.count - k.playing > most_held_out)
 			most_held_out = k.count - k.playing;
 	}
