@@ -115,6 +115,7 @@ static bool play(struct kinetic *k, size_t n, int64_t now)
 	const struct kinetic_node *a = &k->node[2 * n], *b = a + 1;
 	uint32_t old = x->winner;
 	double va, vb, clear;
+	bool a_first;
 
 	if (a->winner == KINETIC_NONE || b->winner == KINETIC_NONE) {
 		*x = a->winner == KINETIC_NONE ? *b : *a;
@@ -125,8 +126,10 @@ static bool play(struct kinetic *k, size_t n, int64_t now)
 	va = line_value(a, now);
 	vb = line_value(b, now);
 	clear = KINETIC_CLEAR * (va + vb);
-	if (va - vb > clear ||
-		(vb - va <= clear && runs_first(k, a->winner, b->winner, now))) {
+	a_first = va - vb > clear;
+	if (!a_first && vb - va <= clear)
+		a_first = runs_first(k, a->winner, b->winner, now);
+	if (a_first) {
 		k->fail[n] = overtake_time(k, a, b, va, vb, now);
 		*x = *a;
 	} else {
@@ -278,22 +281,22 @@ static int tournament_add(struct kinetic *k, const struct kinetic_job *j,
 	return 0;
 }
 
-/*
- * The held-out filter (see kinetic.h). A job waits outside the tournament
- * while an earlier job's line rises faster by KINETIC_OUTRUN_MARGIN: for any two seconds
- * of wait wa >= wb >= 0 and rates ra >= (1 + margin) rb, WFP3's
- * (w / p)^3 q = (w * rate)^3 and UNICEF's (w + e) / scale = (w + e) * rate
- * put a first, the computed scores too (each within a few units in the last
- * place, far below the margin); at wa = wb = 0 WFP3's are both 0 and the
- * earlier (submit, idx) runs first. So such a job cannot be the head while
- * the other waits.
- */
-/* Rates are finite and positive, or -INFINITY: no NaN for fmax to mind. */
+/* Rates are finite and >= 0, or -INFINITY: no NaN for fmax to mind. */
 static inline double faster(double a, double b)
 {
 	return a > b ? a : b;
 }
 
+/*
+ * The held-out filter (see kinetic.h). A job waits outside the tournament
+ * while an earlier job's line rises faster by KINETIC_OUTRUN_MARGIN: for
+ * any two seconds of wait wa >= wb >= 0 and rates ra >= (1 + margin) rb,
+ * WFP3's (w / p)^3 q = (w * rate)^3 and UNICEF's (w + e) / scale =
+ * (w + e) * rate put a first, the computed scores too (each within a few
+ * units in the last place, far below the margin); at wa = wb = 0 WFP3's
+ * are both 0 and the earlier (submit, idx) runs first. So such a job
+ * cannot be the head while the other waits.
+ */
 static inline bool outruns(double earlier, double rate)
 {
 	return earlier >= rate * (1.0 + KINETIC_OUTRUN_MARGIN);
@@ -319,9 +322,11 @@ static size_t seq_layout(struct kinetic *k, size_t cap)
 	size_t n = cap, total = 0;
 
 	for (k->seq_levels = 0;; n = (n + SEQ_FAN - 1) / SEQ_FAN) {
+		size_t len = (n + SEQ_FAN - 1) / SEQ_FAN * SEQ_FAN;
+
 		k->seq_off[k->seq_levels] = total;
-		k->seq_len[k->seq_levels] = (n + SEQ_FAN - 1) / SEQ_FAN * SEQ_FAN;
-		total += k->seq_len[k->seq_levels++];
+		k->seq_len[k->seq_levels++] = len;
+		total += len;
 		if (n <= SEQ_FAN)
 			return total;
 	}

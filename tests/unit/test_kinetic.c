@@ -222,9 +222,10 @@ END_TEST
 /*
  * WFP3 lines by hand (rate = cbrt(q) / p), all queued at 0 in this order:
  * A rate 1 (p 1, q 1), B 0.1 (p 10), C 0.5 (p 2), E 4 (p 1, q 64), F 2
- * (p 1, q 8). A outruns B and C, E outruns F: only A and E play. E leaves first (fastest): F, which
- * only E outran, plays in; B and C stay out (A still waits). Then F, A:
- * at A's leaving B and C play in, and C, the faster, is the head.
+ * (p 1, q 8). A outruns B and C, E outruns F: only A and E play. E leaves
+ * first (the fastest): F, which only E outran, plays in; B and C stay out
+ * (A still waits). Then F, A: at A's leaving B and C play in, and C, the
+ * faster, is the head.
  */
 START_TEST(test_held_out_by_hand)
 {
