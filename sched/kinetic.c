@@ -575,6 +575,23 @@ static int release_outrun(struct kinetic *k, size_t i, double rate)
 	return 0;
 }
 
+bool kinetic_any_fits(const struct kinetic *k, int64_t procs)
+{
+	/* while jobs are held out, every queued job has a position */
+	if (!k->unordered) {
+		for (size_t i = 0; i < k->seq_next; i++)
+			if (seq_level(k, 0)[i] != -INFINITY &&
+				k->seq_job[i].procs <= procs)
+				return true;
+		return false;
+	}
+	for (size_t s = 0; s < k->cap; s++)
+		if (k->node[k->cap + s].winner != KINETIC_NONE &&
+			k->job[s].procs <= procs)
+			return true;
+	return false;
+}
+
 void kinetic_advance(struct kinetic *k, int64_t now)
 {
 	k->now = now;

@@ -124,6 +124,12 @@ void kinetic_advance(struct kinetic *k, int64_t now);
 /* The head at the clock's second, or NULL if the queue is empty. */
 const struct kinetic_job *kinetic_head(struct kinetic *k);
 
+/*
+ * True if a queued job, held out or playing, asks for at most procs
+ * processors (a walk of the queue).
+ */
+bool kinetic_any_fits(const struct kinetic *k, int64_t procs);
+
 /* The head's procs at the clock's second; the queue is not empty. */
 int32_t kinetic_head_procs(struct kinetic *k);
 

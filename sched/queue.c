@@ -597,15 +597,8 @@ bool queue_any_fits(const struct wait_queue *q, int64_t procs)
 {
 	int64_t least;
 
-	if (q->kin) {
-		const struct kinetic *k = q->kin;
-
-		for (size_t i = 0; i < k->cap; i++)
-			if (k->node[k->cap + i].winner != KINETIC_NONE &&
-				k->job[i].procs <= procs)
-				return true;
-		return false;
-	}
+	if (q->kin)
+		return kinetic_any_fits(q->kin, procs);
 	if (q->ranks)
 		return q->count &&
 		       tree_find(q, 0, procs > UINT32_MAX ? UINT32_MAX

@@ -187,6 +187,15 @@ static void random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
 		ck_assert_uint_eq(k.count, n);
 		if (step < held_from)
 			ck_assert_uint_eq(k.playing, brute_playing(q, n));
+		if (step % 64 == 0) {
+			int32_t least = INT32_MAX;
+
+			for (size_t i = 0; i < n; i++)
+				if (q[i].procs < least)
+					least = q[i].procs;
+			ck_assert(!kinetic_any_fits(&k, least - 1));
+			ck_assert(n == 0 || kinetic_any_fits(&k, least));
+		}
 		if (k.count - k.playing > most_held_out)
 			most_held_out = k.count - k.playing;
 	}
