@@ -35,7 +35,7 @@
  *    a kinetic tournament keeps the head (sched/kinetic.h), with EASY the
  *    queue is re-scored from each job's line at every pass that may start
  *    a job, and re-sorted if the keys came out of order: 10^6 jobs, guard
- *    8 s (without backfilling 1.1 to 1.3 s, the queue of the trace
+ *    8 s (without backfilling 1.1 to 1.4 s, the queue of the trace
  *    growing to a mean wait of 160 days, of which the tournament holds
  *    only the jobs no earlier one outruns, about 300; before the
  *    tournament WFP3 did not finish 10^6 jobs in 10 minutes; with EASY
