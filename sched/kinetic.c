@@ -269,7 +269,6 @@ static int tournament_add(struct kinetic *k, const struct kinetic_job *j,
 		k->seq_slot[seq] = s;
 	k->node[k->cap + s] = (struct kinetic_node){
 		j->lin.rate, j->lin.offset, j->submit, s, j->procs};
-	k->playing++;
 	/*
 	 * A tree left dirty by a growth is replayed whole at the next head
 	 * or advance: marking the path is enough, and cheaper.
@@ -628,7 +627,6 @@ int kinetic_remove_head(struct kinetic *k)
 	rate = head->lin.rate;
 	k->node[k->cap + s].winner = KINETIC_NONE;
 	k->free_slot[k->nfree++] = s;
-	k->playing--;
 	k->count--;
 	replay_path(k, k->cap + s); /* kinetic_head left no match due */
 	if (k->unordered)

@@ -86,7 +86,6 @@ struct kinetic {
 	uint32_t *slot_seq; /* by slot: the job's position in seq_job */
 	size_t nfree;
 	size_t cap; /* slots, a power of 2 */
-	size_t playing; /* jobs in the tournament */
 	size_t count; /* jobs queued: playing and held out */
 	int64_t now; /* the matches are right at this second */
 	/* every queued job, by position in queueing order */
@@ -101,6 +100,12 @@ struct kinetic {
 	size_t seq_next; /* the next job's position */
 	bool unordered; /* a job came out of order: none is held out */
 };
+
+/* The jobs in the tournament: its slots that are taken. */
+static inline size_t kinetic_playing(const struct kinetic *k)
+{
+	return k->cap - k->nfree;
+}
 
 /* Accepts a zeroed struct. */
 void kinetic_free(struct kinetic *k);
