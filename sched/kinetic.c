@@ -11,10 +11,6 @@
 #include "kinetic.h"
 
 #define KINETIC_FIRST_CAP 64
-/* Lines closer to parallel than this are compared every second. */
-#define KINETIC_NEAR_PARALLEL 1e-6
-/* Far enough to mean never, and safe to add to any trace time. */
-#define KINETIC_FAR 1e15
 
 void kinetic_free(struct kinetic *k)
 {
@@ -47,12 +43,6 @@ static bool runs_first(const struct kinetic *k, uint32_t a, uint32_t b,
 	return x->idx < y->idx;
 }
 
-static bool same_line(const struct policy_linear *a,
-	const struct policy_linear *b)
-{
-	return a->scale == b->scale && a->weight == b->weight;
-}
-
 /* x's winner's line at now: its score's order, growing linearly. */
 static inline double line_value(const struct kinetic_node *x, int64_t now)
 {
@@ -70,20 +60,12 @@ static int64_t overtake_time(const struct kinetic *k,
 	const struct kinetic_node *win, const struct kinetic_node *lose,
 	double va, double vb, int64_t now)
 {
-	double ra = win->rate, rb = lose->rate, dt;
-
-	if (fabs(rb - ra) <= KINETIC_NEAR_PARALLEL * (ra > rb ? ra : rb))
-		return same_line(&k->job[win->winner].lin,
+	if (kinetic_near_parallel(win->rate, lose->rate))
+		return kinetic_same_line(&k->job[win->winner].lin,
 			       &k->job[lose->winner].lin) ?
 			       INT64_MAX :
 			       now + 1;
-	if (rb < ra)
-		return INT64_MAX;
-	dt = (va - vb) / (rb - ra);
-	if (!(dt < KINETIC_FAR))
-		return now + (int64_t)KINETIC_FAR;
-	dt = floor(dt * (1.0 - KINETIC_NEAR_PARALLEL)) - 2.0;
-	return dt < 1.0 ? now + 1 : now + (int64_t)dt;
+	return kinetic_crossing(win->rate, lose->rate, va, vb, now);
 }
 
 /* The least due of node n's subtree, its own fail included. */
@@ -99,16 +81,11 @@ static inline void update_due(struct kinetic *k, size_t n)
 }
 
 /*
- * Lines further apart than this, relative to their values, order the two
- * jobs as their scores do: a score is minus the cube (WFP3) or minus the
- * line itself (UNICEF), and score and line are each computed within a few
- * units in the last place (1e-15). Closer lines leave the order to the
- * scores, their ties to the submit and the index (runs_first), as before:
- * most matches are decided without the scores' divisions and cubes.
+ * Play match n (both children right at now). True if its winner changed.
+ * Lines clear apart (KINETIC_CLEAR) decide it without the scores' divisions
+ * and cubes; closer ones leave it to the scores, their ties to the submit
+ * and the index (runs_first).
  */
-#define KINETIC_CLEAR 1e-9
-
-/* Play match n (both children right at now). True if its winner changed. */
 static bool play(struct kinetic *k, size_t n, int64_t now)
 {
 	struct kinetic_node *x = &k->node[n];

@@ -33,6 +33,7 @@
 #ifndef SCHED_KINETIC_H
 #define SCHED_KINETIC_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,56 @@
  * much faster, relatively (kinetic.c says why the margin).
  */
 #define KINETIC_OUTRUN_MARGIN 1e-6
+/*
+ * Lines further apart than this, relative to their values, order two jobs
+ * as their scores do: a score is minus the cube (WFP3) or minus the line
+ * itself (UNICEF), and score and line are each computed within a few units
+ * in the last place (1e-15). Closer lines leave the order to the scores.
+ */
+#define KINETIC_CLEAR 1e-9
+/* Lines closer to parallel than this are compared every second. */
+#define KINETIC_NEAR_PARALLEL 1e-6
+/* Far enough to mean never, and safe to add to any trace time. */
+#define KINETIC_FAR 1e15
+
+/*
+ * Certificates of two jobs' order, shared with the sorted queue of
+ * backfilling passes (queue.c). Two lines whose rates are this close
+ * cannot say when they cross: their jobs are compared again every second,
+ * unless the lines are the same (the scores' formula's inputs equal), where
+ * the job ahead stays ahead (both waits grow alike).
+ */
+static inline bool kinetic_near_parallel(double ra, double rb)
+{
+	return fabs(rb - ra) <= KINETIC_NEAR_PARALLEL * (ra > rb ? ra : rb);
+}
+
+static inline bool kinetic_same_line(
+	const struct policy_linear *a, const struct policy_linear *b)
+{
+	return a->scale == b->scale && a->weight == b->weight;
+}
+
+/*
+ * When a line rising at rb may first reach one rising at ra that is ahead
+ * at now (their values va and vb there; not nearly parallel): never if it
+ * is flatter, else where they cross, less a slack for rounding (the
+ * score's own and the lines'), and at least a second on.
+ */
+static inline int64_t kinetic_crossing(
+	double ra, double rb, double va, double vb, int64_t now)
+{
+	double dt;
+
+	if (rb < ra)
+		return INT64_MAX;
+	dt = (va - vb) / (rb - ra);
+	if (!(dt < KINETIC_FAR))
+		return now + (int64_t)KINETIC_FAR;
+	dt = floor(dt * (1.0 - KINETIC_NEAR_PARALLEL)) - 2.0;
+	return dt < 1.0 ? now + 1 : now + (int64_t)dt;
+}
+
 /* Levels of an 8-ary tree over up to 2^32 positions. */
 #define KINETIC_SEQ_LEVELS 12
 
