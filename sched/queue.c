@@ -1,7 +1,8 @@
 /*
  * queue.c: wait queues: a 64-ary min-tree of procs over static ranks (the
- * next job that fits in a few cache lines), or an array re-sorted by pass;
- * and the ranks of a static order (radix-sorted).
+ * next job that fits in a few cache lines), or an array re-sorted by pass
+ * (for WFP3 and UNICEF kept in order between passes, a kinetic sorted
+ * array); and the ranks of a static order (radix-sorted).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -342,6 +343,7 @@ void queue_free(struct wait_queue *q)
 	}
 	free(q->idx_of);
 	free(q->a);
+	free(q->fail);
 	free(q->size_count);
 	free(q->size_bits);
 	kinetic_free(q->kin);
@@ -437,6 +439,75 @@ static size_t tree_find(const struct wait_queue *q, size_t pos, uint32_t limit)
 	return found;
 }
 
+/* ---- dynamic queues ordered by lines: a kinetic sorted array ---- */
+
+static inline double linear_key(const struct policy_linear *lin,
+	const struct queue_entry *e, int64_t now)
+{
+	return policy_linear_score(&lin[e->idx], (double)(now - e->submit));
+}
+
+/* x before y at now, x's key at now given: entry_less with keys at now. */
+static inline bool runs_before(const struct policy_linear *lin,
+	const struct queue_entry *x, double kx, const struct queue_entry *y,
+	int64_t now)
+{
+	double ky = linear_key(lin, y, now);
+
+	if (kx != ky)
+		return kx < ky;
+	if (x->submit != y->submit)
+		return x->submit < y->submit;
+	return x->idx < y->idx;
+}
+
+/* e's line at now; it orders e only once e has waited (submit <= now). */
+static inline double line_at(const struct policy_linear *lin,
+	const struct queue_entry *e, int64_t now)
+{
+	const struct policy_linear *l = &lin[e->idx];
+
+	return l->rate * (double)(now - e->submit) + l->offset;
+}
+
+/*
+ * x before y at now, as runs_before: by their lines when both have waited
+ * and the lines are clear apart (KINETIC_CLEAR), without the scores'
+ * divisions and cubes; else by the scores.
+ */
+static inline bool ahead(const struct policy_linear *lin,
+	const struct queue_entry *x, const struct queue_entry *y, int64_t now)
+{
+	if (x->submit <= now && y->submit <= now) {
+		double vx = line_at(lin, x, now), vy = line_at(lin, y, now);
+		double clear = KINETIC_CLEAR * (vx + vy);
+
+		if (vx - vy > clear)
+			return true;
+		if (vy - vx > clear)
+			return false;
+	}
+	return runs_before(lin, x, linear_key(lin, x, now), y, now);
+}
+
+/*
+ * The second from which y, behind x at now, may run before it. Lines hold
+ * only once both have waited (a wait is clamped at 0): before, each
+ * second.
+ */
+static int64_t pair_fail(const struct policy_linear *lin,
+	const struct queue_entry *x, const struct queue_entry *y, int64_t now)
+{
+	const struct policy_linear *lx = &lin[x->idx], *ly = &lin[y->idx];
+
+	if (x->submit > now || y->submit > now)
+		return now + 1;
+	if (kinetic_near_parallel(lx->rate, ly->rate))
+		return kinetic_same_line(lx, ly) ? INT64_MAX : now + 1;
+	return kinetic_crossing(lx->rate, ly->rate, line_at(lin, x, now),
+		line_at(lin, y, now), now);
+}
+
 /* ---- both kinds ---- */
 
 int queue_insert(struct wait_queue *q, const struct queue_entry *e)
@@ -457,6 +528,7 @@ int queue_insert(struct wait_queue *q, const struct queue_entry *e)
 	}
 	if (q->len == q->acap) {
 		size_t cap = q->acap ? q->acap * 2 : 256;
+		int64_t *fail;
 
 		grown = realloc(q->a, cap * sizeof(*grown));
 		if (!grown) {
@@ -464,6 +536,12 @@ int queue_insert(struct wait_queue *q, const struct queue_entry *e)
 			return -1;
 		}
 		q->a = grown;
+		fail = realloc(q->fail, cap * sizeof(*fail));
+		if (!fail) {
+			errno = ENOMEM;
+			return -1;
+		}
+		q->fail = fail;
 		q->acap = cap;
 	}
 	if (size_add(q, e->procs) < 0)
@@ -497,7 +575,8 @@ uint32_t queue_next(const struct wait_queue *q, size_t *pos, int64_t limit)
 	if (size_least(q) > limit)
 		return QUEUE_NONE;
 	for (i = *pos; i < q->len; i++) {
-		if (q->a[i].idx != QUEUE_NONE && q->a[i].procs <= limit) {
+		/* most do not fit: their idx is not read */
+		if (q->a[i].procs <= limit && q->a[i].idx != QUEUE_NONE) {
 			*pos = i;
 			return q->a[i].idx;
 		}
@@ -545,21 +624,47 @@ int queue_remove_at(struct wait_queue *q, size_t pos)
 	}
 	size_remove(q, q->a[pos].procs);
 	q->a[pos].idx = QUEUE_NONE;
+	if (!q->removed || pos < q->first_removed)
+		q->first_removed = pos;
 	q->removed = true;
 	q->count--;
 	return 0;
 }
 
+/*
+ * Compact a dynamic queue after removals: the runs of entries between
+ * them move down, each with one memmove. Entries that become neighbours
+ * in the placed part are in order at lin_now still, and certified from
+ * there. (Locals, not q's fields: a store to fail[] may alias them.)
+ */
 void queue_commit(struct wait_queue *q)
 {
-	size_t i, o = 0;
+	struct queue_entry *a = q->a;
+	const struct policy_linear *lin = q->lin_ok ? q->lin : NULL;
+	int64_t *fail = q->fail, due = q->due, at = q->lin_now;
+	size_t i, k, o, n = q->len, placed = q->placed, kept = placed;
 
 	if (q->ranks || q->kin || !q->removed)
 		return;
-	for (i = 0; i < q->len; i++)
-		if (q->a[i].idx != QUEUE_NONE)
-			q->a[o++] = q->a[i];
+	for (i = o = q->first_removed; i < n; i = k) {
+		if (a[i].idx == QUEUE_NONE) {
+			kept -= i < placed;
+			k = i + 1;
+			continue;
+		}
+		for (k = i + 1; k < n && a[k].idx != QUEUE_NONE; k++)
+			;
+		if (lin && o > 0 && i < placed) { /* a[i - 1] was removed */
+			fail[o - 1] = pair_fail(lin, &a[o - 1], &a[i], at);
+			due = fail[o - 1] < due ? fail[o - 1] : due;
+		}
+		memmove(&a[o], &a[i], (k - i) * sizeof(*a));
+		memmove(&fail[o], &fail[i], (k - i) * sizeof(*fail));
+		o += k - i;
+	}
 	q->len = o;
+	q->placed = kept;
+	q->due = due;
 	q->removed = false;
 }
 
@@ -620,21 +725,153 @@ void queue_resort(
 	for (i = 0; i < q->len; i++)
 		q->a[i].key = score(arg, q->a[i].idx);
 	sort_entries(q->a, q->len);
+	q->lin_ok = false;
 }
+
+/* Every key scored at now, the queue sorted and every pair certified. */
+static void resort_linear_full(
+	struct wait_queue *q, const struct policy_linear *lin, int64_t now)
+{
+	int64_t due = INT64_MAX;
+	size_t i;
+
+	for (i = 0; i < q->len; i++)
+		q->a[i].key = linear_key(lin, &q->a[i], now);
+	sort_entries(q->a, q->len);
+	for (i = 0; i + 1 < q->len; i++) {
+		q->fail[i] = pair_fail(lin, &q->a[i], &q->a[i + 1], now);
+		if (q->fail[i] < due)
+			due = q->fail[i];
+	}
+	q->due = due;
+	q->placed = q->len;
+	q->lin = lin;
+	q->lin_now = now;
+	q->lin_ok = true;
+}
+
+/*
+ * The placed entries in order at now again: a pass of insertion sort that
+ * compares only the pairs whose certificate failed. Before pair i is
+ * looked at, a[0..i] is in order at now; a pair that still holds extends
+ * that, and one out of order moves its second entry back among them.
+ * (Locals, not q's fields: a store to fail[] may alias them.)
+ */
+static void repair_order(
+	struct wait_queue *q, const struct policy_linear *lin, int64_t now)
+{
+	struct queue_entry *a = q->a;
+	int64_t *fail = q->fail, due = INT64_MAX;
+	size_t i = 0, n = q->placed;
+
+	if (n < 2)
+		return;
+	fail[n - 1] = INT64_MIN; /* the last has no pair: it stops the scan */
+	for (;; i++) {
+		struct queue_entry x;
+		size_t j;
+
+		for (; fail[i] > now; i++)
+			due = fail[i] < due ? fail[i] : due;
+		if (i + 1 >= n)
+			break;
+		x = a[i + 1];
+		if (!ahead(lin, &x, &a[i], now)) {
+			fail[i] = pair_fail(lin, &a[i], &x, now);
+			due = fail[i] < due ? fail[i] : due;
+			continue;
+		}
+		j = i;
+		while (j > 0 && ahead(lin, &x, &a[j - 1], now))
+			j--;
+		/* a[j..i] moves up one, with the pairs among them */
+		memmove(&a[j + 1], &a[j], (i + 1 - j) * sizeof(*a));
+		memmove(&fail[j + 1], &fail[j], (i - j) * sizeof(*fail));
+		a[j] = x;
+		if (j > 0) {
+			fail[j - 1] = pair_fail(lin, &a[j - 1], &x, now);
+			due = fail[j - 1] < due ? fail[j - 1] : due;
+		}
+		fail[j] = pair_fail(lin, &x, &a[j + 1], now);
+		due = fail[j] < due ? fail[j] : due;
+		/* where x was: new neighbours, compared next */
+		fail[i + 1] = INT64_MIN;
+	}
+	q->due = due;
+}
+
+/* The entries queued since the last call, each in its place at now. */
+static void place_queued(
+	struct wait_queue *q, const struct policy_linear *lin, int64_t now)
+{
+	struct queue_entry *a = q->a;
+	int64_t *fail = q->fail, due = q->due;
+	size_t n = q->placed;
+
+	for (; n < q->len; n++) {
+		struct queue_entry x = a[n];
+		size_t lo = 0, hi = n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (ahead(lin, &x, &a[mid], now))
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		memmove(&a[lo + 1], &a[lo], (n - lo) * sizeof(*a));
+		memmove(&fail[lo + 1], &fail[lo], (n - lo) * sizeof(*fail));
+		a[lo] = x;
+		if (lo > 0) {
+			fail[lo - 1] = pair_fail(lin, &a[lo - 1], &x, now);
+			due = fail[lo - 1] < due ? fail[lo - 1] : due;
+		}
+		if (lo < n) {
+			fail[lo] = pair_fail(lin, &x, &a[lo + 1], now);
+			due = fail[lo] < due ? fail[lo] : due;
+		}
+	}
+	q->placed = n;
+	q->due = due;
+}
+
+#ifdef QUEUE_CHECK
+#include <stdio.h>
+
+/* Abort unless the queue is in the order a full sort at now gives. */
+static void check_order(const struct wait_queue *q,
+	const struct policy_linear *lin, int64_t now)
+{
+	for (size_t i = 0; i + 1 < q->len; i++) {
+		const struct queue_entry *x = &q->a[i], *y = x + 1;
+
+		if (runs_before(lin, y, linear_key(lin, y, now), x, now)) {
+			fprintf(stderr, "queue: %u, %u out of order at %lld\n",
+				x->idx, y->idx, (long long)now);
+			abort();
+		}
+	}
+}
+#endif
 
 void queue_resort_linear(
 	struct wait_queue *q, const struct policy_linear *lin, int64_t now)
 {
-	size_t i;
-
 	if (q->ranks || q->kin)
 		return;
 	queue_commit(q);
-	for (i = 0; i < q->len; i++) {
-		struct queue_entry *e = &q->a[i];
-
-		e->key = policy_linear_score(
-			&lin[e->idx], (double)(now - e->submit));
+	/* many queued at once (a burst, the first call): a sort is cheaper */
+	if (!q->lin_ok || now < q->lin_now ||
+		q->len - q->placed > q->placed / 8 + 8) {
+		resort_linear_full(q, lin, now);
+	} else {
+		if (q->due <= now)
+			repair_order(q, lin, now);
+		place_queued(q, lin, now);
+		q->lin_now = now;
 	}
-	sort_entries(q->a, q->len);
+#ifdef QUEUE_CHECK
+	check_order(q, lin, now);
+#endif
 }

@@ -2,7 +2,8 @@
  * queue.h: a site's wait queue in priority order. Static policies index
  * the queued jobs by their precomputed rank in a 64-ary tree of the least
  * procs below each node, so that the next job that fits is found in a few
- * cache lines; dynamic ones a sorted array, or for WFP3 and UNICEF without
+ * cache lines; dynamic ones a sorted array (for WFP3 and UNICEF kept in
+ * order between passes by the jobs' lines), or for WFP3 and UNICEF without
  * backfilling a kinetic tournament that knows only the head (kinetic.h).
  */
 #ifndef SCHED_QUEUE_H
@@ -78,6 +79,7 @@ struct wait_queue {
 	uint32_t *idx_of;      /* idx at each queued rank */
 	struct queue_entry *a; /* dynamic: entries in order */
 	size_t len, acap;
+	size_t first_removed; /* the least position removed in this pass */
 	bool removed;
 	/*
 	 * Dynamic: how many waiting jobs ask for each number of processors,
@@ -88,6 +90,18 @@ struct wait_queue {
 	uint64_t *size_bits;
 	size_t size_words, size_lo;
 	size_t count;
+	/*
+	 * Dynamic, ordered by lines (queue_resort_linear): a kinetic sorted
+	 * array. a[0..placed) is in order at lin_now and a[placed..len) was
+	 * queued since; fail[i] is the second from which a[i] and a[i + 1]
+	 * must be compared again (INT64_MIN: now), and due at most the least
+	 * fail. lin_ok: kept so since the last full sort.
+	 */
+	int64_t *fail;
+	const struct policy_linear *lin; /* the lines of the last call */
+	size_t placed;
+	int64_t lin_now, due;
+	bool lin_ok;
 	/* kinetic: the tournament, and each job's line from the caller */
 	struct kinetic *kin;
 	int (*linear_of)(void *arg, uint32_t idx, struct policy_linear *lin);
@@ -160,9 +174,16 @@ void queue_resort(
 	struct wait_queue *q, double (*score)(void *, uint32_t), void *arg);
 
 /*
- * queue_resort for a policy with lines: each key is
- * policy_linear_score(&lin[idx], now - submit), computed inline (the same
- * bits as a score callback that calls policy_score).
+ * queue_resort for a policy with lines: the order of the keys
+ * policy_linear_score(&lin[idx], now - submit) (the same bits as a score
+ * callback that calls policy_score), then submit, then idx. The order is
+ * kept between calls, as a kinetic sorted array: each pair of neighbours
+ * knows from the jobs' lines the first second at which they may swap, so
+ * a call compares again only the pairs whose second has come and places
+ * the jobs queued since, instead of re-scoring and re-sorting the queue.
+ * now must not go back (a call that does sorts anew); lin must be the
+ * same array at every call. Keys are left as scored at the last full
+ * sort: only the order is kept.
  */
 void queue_resort_linear(
 	struct wait_queue *q, const struct policy_linear *lin, int64_t now);

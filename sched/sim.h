@@ -139,11 +139,14 @@ struct sim_result {
  * Cost: static policies rank every job once (a radix sort, O(n)); a
  * 64-ary tree of the queued jobs' procs over those ranks finds the next
  * job that fits in a few cache lines. Dynamic policies re-score and
- * re-sort the queue (by insertion: it is nearly in order, often wholly;
- * WFP3 and UNICEF from each job's line) at every pass that may start a
- * job: O(Q) per pass; except WFP3 and UNICEF without backfilling on one
- * site, which need only the head: a kinetic tournament (kinetic.h)
- * replays only the pairs of jobs whose order may have changed.
+ * re-sort the queue (by insertion: it is nearly in order, often wholly)
+ * at every pass that may start a job: O(Q) per pass. WFP3 and UNICEF keep
+ * their order between passes instead, from each job's line: with
+ * backfilling a kinetic sorted array compares again only the neighbours
+ * whose lines may have crossed (queue_resort_linear); without
+ * backfilling on one site, which needs only the head, a kinetic
+ * tournament (kinetic.h) replays only the pairs of jobs whose order may
+ * have changed.
  * Conservative reservations are made again only from the first queued job
  * before which something changed (tests/bench/bench_sim prints every
  * policy and backfilling mode).
