@@ -33,13 +33,14 @@
  *    heap entry per move, 111 s before the shortcut);
  *  - WFP3 and UNICEF, whose order changes with time: without backfilling
  *    a kinetic tournament keeps the head (sched/kinetic.h), with EASY the
- *    queue is re-scored from each job's line at every pass that may start
- *    a job, and re-sorted if the keys came out of order: 10^6 jobs, guard
- *    8 s (without backfilling 1.1 to 1.4 s, the queue of the trace
- *    growing to a mean wait of 160 days, of which the tournament holds
- *    only the jobs no earlier one outruns, about 300; before the
- *    tournament WFP3 did not finish 10^6 jobs in 10 minutes; with EASY
- *    0.7 to 0.8 s);
+ *    queue's order is kept between passes from each job's line, and a
+ *    pass that may start a job compares again only the neighbours whose
+ *    lines may have crossed (queue_resort_linear): 10^6 jobs, guard 8 s
+ *    (without backfilling 1.1 to 1.4 s, the queue of the trace growing
+ *    to a mean wait of 160 days, of which the tournament holds only the
+ *    jobs no earlier one outruns, about 300; before the tournament WFP3
+ *    did not finish 10^6 jobs in 10 minutes; with EASY 0.8 to 1.2 s on
+ *    a day when FCFS without backfilling took 0.5 to 0.6 s);
  *    conservative: the 10^4-job trace itself, guard 10 s (every pass
  *    re-plans the re-ordered queue: WFP3 takes 3.5 s on 10^5 jobs);
  *  - 10^7 jobs (F1 EASY, FCFS conservative) within BENCH_HUGE_RSS_MB.
