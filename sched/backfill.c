@@ -674,10 +674,12 @@ out:
 
 /*
  * Reserve job idx in the plan, its previous reservation if it still holds
- * (see struct backfill_plan), else the earliest fit. Its start, or -1.
+ * (see struct backfill_plan), else the earliest fit: *start. 0, or -1
+ * (ENOMEM). (A start may be negative: jobs known before their submit
+ * time, under --max-advance, are planned before the trace's first.)
  */
-static int64_t plan_reserve(struct backfill_plan *p, const struct swf_job *jobs,
-	uint32_t idx, int64_t now)
+static int plan_reserve(struct backfill_plan *p, const struct swf_job *jobs,
+	uint32_t idx, int64_t now, int64_t *start)
 {
 	const struct swf_job *j = &jobs[idx];
 	int64_t at, old = p->hint[idx];
@@ -700,8 +702,9 @@ static int64_t plan_reserve(struct backfill_plan *p, const struct swf_job *jobs,
 				p->t_change = from;
 		}
 	}
+	*start = at;
 	/* one due now is started by the pass that reserves it */
-	return plan_take(p, j, idx, at, p->plen, false, now) < 0 ? -1 : at;
+	return plan_take(p, j, idx, at, p->plen, false, now);
 }
 
 /* Where the queue's unvalidated part starts. */
@@ -821,8 +824,7 @@ static int pass_conservative(
 		idx = queue_next(q, &pos, INT64_MAX);
 		if (idx == QUEUE_NONE)
 			break;
-		at = plan_reserve(p, s->jobs, idx, now);
-		if (at < 0 ||
+		if (plan_reserve(p, s->jobs, idx, now, &at) < 0 ||
 			(at == now && start_job(s, idx, pos, now, out) < 0))
 			goto out;
 	}
@@ -932,8 +934,8 @@ int backfill_pass(struct backfill_site *s, enum backfill_kind kind, int64_t now,
 	return pass_easy(s, now, false, out);
 }
 
-int64_t backfill_expected_start(
-	struct backfill_site *s, uint32_t idx, int64_t now)
+int backfill_expected_start(
+	struct backfill_site *s, uint32_t idx, int64_t now, int64_t *start)
 {
 	struct backfill_plan *p = s->plan;
 	struct profile *prof = &s->prof;
@@ -955,14 +957,14 @@ int64_t backfill_expected_start(
 			(q = queue_next(&s->queue, &pos, INT64_MAX)) !=
 			QUEUE_NONE;
 			pos++) {
-			int64_t at = plan_reserve(p, s->jobs, q, now);
+			int64_t at;
 
 			/*
 			 * One that may start now (queued at this instant,
 			 * before the pass): the pass starts it from the heap,
 			 * as it starts a reservation that fell due.
 			 */
-			if (at < 0 ||
+			if (plan_reserve(p, s->jobs, q, now, &at) < 0 ||
 				(at == now && plan_queue_start(p, q, at) < 0)) {
 				plan_free(s->plan);
 				s->plan = NULL;
@@ -987,5 +989,6 @@ int64_t backfill_expected_start(
 		}
 	}
 	j = &s->jobs[idx];
-	return profile_earliest(prof, j->procs, j->estimate);
+	*start = profile_earliest(prof, j->procs, j->estimate);
+	return 0;
 }

@@ -150,12 +150,14 @@ int backfill_pass(struct backfill_site *s, enum backfill_kind kind, int64_t now,
 	struct backfill_starts *out);
 
 /*
- * When job idx (not queued here) could start at this site: the earliest
- * slot for it in the profile of the running jobs' estimated ends and the
- * queued jobs' conservative reservations in queue order. -1 on ENOMEM,
- * or with a kinetic queue (EINVAL: its order is not known).
+ * When job idx (not queued here) could start at this site, in *start: the
+ * earliest slot for it in the profile of the running jobs' estimated ends
+ * and the queued jobs' conservative reservations in queue order (before
+ * the trace's first submit, and so negative, for a job known in advance).
+ * 0; -1 on ENOMEM, or with a kinetic queue (EINVAL: its order is not
+ * known).
  */
-int64_t backfill_expected_start(
-	struct backfill_site *s, uint32_t idx, int64_t now);
+int backfill_expected_start(
+	struct backfill_site *s, uint32_t idx, int64_t now, int64_t *start);
 
 #endif

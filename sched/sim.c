@@ -409,9 +409,8 @@ static long choose_site(struct sim *s, uint32_t idx, int64_t now)
 			continue;
 		if (s->sites[i].stale)
 			sort_queue(s, i, s->sites[i].last_pass);
-		c[i].expected_start =
-			backfill_expected_start(&s->sites[i].bf, idx, now);
-		if (c[i].expected_start < 0)
+		if (backfill_expected_start(&s->sites[i].bf, idx, now,
+			    &c[i].expected_start) < 0)
 			goto out;
 		if (!cfg->space.carbon_unaware && cfg->sites[i].ci)
 			c[i].grams = watts *

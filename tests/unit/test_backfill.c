@@ -317,6 +317,7 @@ START_TEST(test_expected_then_pass)
 	struct queue_ranks ranks;
 	struct swf_job jobs[MAXJ];
 	struct queue_entry e;
+	int64_t at;
 
 	setup(&s, &ranks, jobs, &c);
 	/* setup queued both: take them out, as if not yet arrived */
@@ -325,7 +326,8 @@ START_TEST(test_expected_then_pass)
 	pass_starts(&s, 0, (const int[]){-1}); /* the plan is made */
 	e = (struct queue_entry){.key = 0, .idx = 0, .procs = 2};
 	ck_assert_int_eq(backfill_enqueue(&s, &e, 5), 0);
-	ck_assert_int_eq(backfill_expected_start(&s, 1, 5), 15);
+	ck_assert_int_eq(backfill_expected_start(&s, 1, 5, &at), 0);
+	ck_assert_int_eq(at, 15);
 	pass_starts(&s, 5, first);
 	backfill_job_end(&s, 0, 2, 15, 15);
 	e = (struct queue_entry){.key = 1, .idx = 1, .procs = 4};
@@ -356,15 +358,18 @@ START_TEST(test_expected_start)
 	struct backfill_site s;
 	struct queue_ranks ranks;
 	struct swf_job jobs[MAXJ];
+	int64_t at;
 
 	setup(&s, &ranks, jobs, &c);
 	/* Only H waits: take the others out of the queue. */
 	for (size_t pos = 2; pos < 5; pos++)
 		queue_remove_at(&s.queue, pos);
 	queue_commit(&s.queue);
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		ck_assert_int_eq(backfill_expected_start(&s, want[i].idx, 0),
-			want[i].start);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_int_eq(
+			backfill_expected_start(&s, want[i].idx, 0, &at), 0);
+		ck_assert_int_eq(at, want[i].start);
+	}
 	backfill_site_free(&s);
 	queue_ranks_free(&ranks);
 }

@@ -192,6 +192,55 @@ START_TEST(test_window_idle)
 }
 END_TEST
 
+/*
+ * Windows that open before the trace's first submit, so that jobs are
+ * planned at negative trace times: two jobs scheduled at 00:00 on one
+ * processor, the window opening 23 h before. Both choose the day before's
+ * 02:00 (10 g/kWh, trace time -22 h); the second waits for the processor
+ * until -21 h (60): 70 g, in every backfilling mode. Conservative's plan
+ * took the first negative start for an error ("out of memory"). Then the
+ * same on two sites of one processor, where each site's expected start is
+ * negative too: space shifting must not fail, and the first job still
+ * starts at -22 h.
+ */
+START_TEST(test_window_before_trace)
+{
+	static const enum backfill_kind modes[] = {
+		BACKFILL_NONE, BACKFILL_EASY, BACKFILL_CONSERVATIVE};
+	struct intensity_series *ci = two_days();
+	const int hours[] = {0, 0};
+	struct sim_site sites[2] = {{.name = "a", .procs = 1, .ci = ci},
+		{.name = "b", .procs = 1, .ci = ci}};
+	struct sim_config cfg = {.policy = POLICY_FCFS,
+		.sites = sites,
+		.nsites = 1,
+		.power = {.watts_busy = 1000, .watts_idle = 0, .pue = 1},
+		.carbon_epoch = T0,
+		.shift = {.enabled = 1, .max_advance = 23 * H}};
+	struct workload w;
+	struct sim_result res;
+	struct sc_error err;
+
+	jobs_at(&w, hours, 2, 1);
+	for (size_t m = 0; m < 2 * sizeof(modes) / sizeof(*modes); m++) {
+		cfg.backfill = modes[m % 3];
+		cfg.nsites = m < 3 ? 1 : 2;
+		ck_assert_msg(sim_run(&w, &cfg, &res, &err) == 0,
+			"%s, %zu site(s): %s", backfill_name(cfg.backfill),
+			cfg.nsites, err.text);
+		ck_assert_int_eq(res.jobs[0].start, -22 * H);
+		if (cfg.nsites == 1) {
+			ck_assert_int_eq(res.jobs[1].eligible, -22 * H);
+			ck_assert_int_eq(res.jobs[1].start, -21 * H);
+			ck_assert(fabs(res.co2e_g - 70.0) < 1e-9);
+		}
+		sim_result_free(&res);
+	}
+	workload_free(&w);
+	intensity_series_destroy(ci);
+}
+END_TEST
+
 /* A constant series of n samples (30 min) of value v. */
 static struct intensity_series *constant(size_t n, double v)
 {
@@ -322,6 +371,7 @@ int main(void)
 	tcase_add_test(tc, test_window_before);
 	tcase_add_test(tc, test_window_queue);
 	tcase_add_test(tc, test_window_idle);
+	tcase_add_test(tc, test_window_before_trace);
 	tcase_add_test(tc, test_error_model);
 	tcase_add_test(tc, test_forecast_decides);
 	suite_add_tcase(s, tc);
