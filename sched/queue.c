@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef QUEUE_CHECK /* make CPPFLAGS=-DQUEUE_CHECK: each order checked */
+#include <stdio.h>
+#endif
 
 #include "queue.h"
 
@@ -441,6 +444,11 @@ static size_t tree_find(const struct wait_queue *q, size_t pos, uint32_t limit)
 
 /* ---- dynamic queues ordered by lines: a kinetic sorted array ---- */
 
+static inline int64_t sooner(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
 static inline double linear_key(const struct policy_linear *lin,
 	const struct queue_entry *e, int64_t now)
 {
@@ -492,15 +500,18 @@ static inline bool ahead(const struct policy_linear *lin,
 
 /*
  * The second from which y, behind x at now, may run before it. Lines hold
- * only once both have waited (a wait is clamped at 0): before, each
- * second.
+ * only once both have waited (a wait is clamped at 0). Until y's submit,
+ * y's score stays as it is and x's can only rise: x stays ahead. Once y
+ * has waited, an x that has not cannot be certified: each second.
  */
 static int64_t pair_fail(const struct policy_linear *lin,
 	const struct queue_entry *x, const struct queue_entry *y, int64_t now)
 {
 	const struct policy_linear *lx = &lin[x->idx], *ly = &lin[y->idx];
 
-	if (x->submit > now || y->submit > now)
+	if (y->submit > now)
+		return y->submit;
+	if (x->submit > now)
 		return now + 1;
 	if (kinetic_near_parallel(lx->rate, ly->rate))
 		return kinetic_same_line(lx, ly) ? INT64_MAX : now + 1;
@@ -648,7 +659,8 @@ void queue_commit(struct wait_queue *q)
 		return;
 	for (i = o = q->first_removed; i < n; i = k) {
 		if (a[i].idx == QUEUE_NONE) {
-			kept -= i < placed;
+			if (i < placed)
+				kept--;
 			k = i + 1;
 			continue;
 		}
@@ -656,7 +668,7 @@ void queue_commit(struct wait_queue *q)
 			;
 		if (lin && o > 0 && i < placed) { /* a[i - 1] was removed */
 			fail[o - 1] = pair_fail(lin, &a[o - 1], &a[i], at);
-			due = fail[o - 1] < due ? fail[o - 1] : due;
+			due = sooner(due, fail[o - 1]);
 		}
 		memmove(&a[o], &a[i], (k - i) * sizeof(*a));
 		memmove(&fail[o], &fail[i], (k - i) * sizeof(*fail));
@@ -740,8 +752,7 @@ static void resort_linear_full(
 	sort_entries(q->a, q->len);
 	for (i = 0; i + 1 < q->len; i++) {
 		q->fail[i] = pair_fail(lin, &q->a[i], &q->a[i + 1], now);
-		if (q->fail[i] < due)
-			due = q->fail[i];
+		due = sooner(due, q->fail[i]);
 	}
 	q->due = due;
 	q->placed = q->len;
@@ -772,13 +783,13 @@ static void repair_order(
 		size_t j;
 
 		for (; fail[i] > now; i++)
-			due = fail[i] < due ? fail[i] : due;
+			due = sooner(due, fail[i]);
 		if (i + 1 >= n)
 			break;
 		x = a[i + 1];
 		if (!ahead(lin, &x, &a[i], now)) {
 			fail[i] = pair_fail(lin, &a[i], &x, now);
-			due = fail[i] < due ? fail[i] : due;
+			due = sooner(due, fail[i]);
 			continue;
 		}
 		j = i;
@@ -790,10 +801,10 @@ static void repair_order(
 		a[j] = x;
 		if (j > 0) {
 			fail[j - 1] = pair_fail(lin, &a[j - 1], &x, now);
-			due = fail[j - 1] < due ? fail[j - 1] : due;
+			due = sooner(due, fail[j - 1]);
 		}
 		fail[j] = pair_fail(lin, &x, &a[j + 1], now);
-		due = fail[j] < due ? fail[j] : due;
+		due = sooner(due, fail[j]);
 		/* where x was: new neighbours, compared next */
 		fail[i + 1] = INT64_MIN;
 	}
@@ -825,11 +836,11 @@ static void place_queued(
 		a[lo] = x;
 		if (lo > 0) {
 			fail[lo - 1] = pair_fail(lin, &a[lo - 1], &x, now);
-			due = fail[lo - 1] < due ? fail[lo - 1] : due;
+			due = sooner(due, fail[lo - 1]);
 		}
 		if (lo < n) {
 			fail[lo] = pair_fail(lin, &x, &a[lo + 1], now);
-			due = fail[lo] < due ? fail[lo] : due;
+			due = sooner(due, fail[lo]);
 		}
 	}
 	q->placed = n;
@@ -837,8 +848,6 @@ static void place_queued(
 }
 
 #ifdef QUEUE_CHECK
-#include <stdio.h>
-
 /* Abort unless the queue is in the order a full sort at now gives. */
 static void check_order(const struct wait_queue *q,
 	const struct policy_linear *lin, int64_t now)
@@ -861,9 +870,13 @@ void queue_resort_linear(
 	if (q->ranks || q->kin)
 		return;
 	queue_commit(q);
-	/* many queued at once (a burst, the first call): a sort is cheaper */
-	if (!q->lin_ok || now < q->lin_now ||
-		q->len - q->placed > q->placed / 8 + 8) {
+	/*
+	 * Sorted anew: the first call, after queue_resort, with other lines,
+	 * a clock gone back, or many queued at once (beyond about a 30th of
+	 * the queue, binary searches and moves cost more than a sort).
+	 */
+	if (!q->lin_ok || lin != q->lin || now < q->lin_now ||
+		q->len - q->placed > q->placed / 32 + 8) {
 		resort_linear_full(q, lin, now);
 	} else {
 		if (q->due <= now)

@@ -4,7 +4,8 @@
  * procs below each node, so that the next job that fits is found in a few
  * cache lines; dynamic ones a sorted array (for WFP3 and UNICEF kept in
  * order between passes by the jobs' lines), or for WFP3 and UNICEF without
- * backfilling a kinetic tournament that knows only the head (kinetic.h).
+ * backfilling on one site, no job known in advance, a kinetic tournament
+ * that knows only the head (kinetic.h).
  */
 #ifndef SCHED_QUEUE_H
 #define SCHED_QUEUE_H
@@ -123,7 +124,10 @@ int queue_init_kinetic(struct wait_queue *q,
 	void *arg);
 void queue_free(struct wait_queue *q);
 
-/* Add an entry (its key is only used by dynamic queues until resorted). */
+/*
+ * Add an entry. Its key orders a dynamic queue sorted by queue_resort (and
+ * is then replaced); queue_resort_linear scores from the lines instead.
+ */
 int queue_insert(struct wait_queue *q, const struct queue_entry *e);
 
 /*

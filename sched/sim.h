@@ -141,12 +141,12 @@ struct sim_result {
  * job that fits in a few cache lines. Dynamic policies re-score and
  * re-sort the queue (by insertion: it is nearly in order, often wholly)
  * at every pass that may start a job: O(Q) per pass. WFP3 and UNICEF keep
- * their order between passes instead, from each job's line: with
- * backfilling a kinetic sorted array compares again only the neighbours
- * whose lines may have crossed (queue_resort_linear); without
- * backfilling on one site, which needs only the head, a kinetic
- * tournament (kinetic.h) replays only the pairs of jobs whose order may
- * have changed.
+ * their order between passes instead, from each job's line: without
+ * backfilling on one site with no job known in advance (max_advance),
+ * which needs only the head, a kinetic tournament (kinetic.h) replays
+ * only the pairs of jobs whose order may have changed; otherwise a
+ * kinetic sorted array compares again only the neighbours whose lines
+ * may have crossed (queue_resort_linear).
  * Conservative reservations are made again only from the first queued job
  * before which something changed (tests/bench/bench_sim prints every
  * policy and backfilling mode).

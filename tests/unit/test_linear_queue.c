@@ -93,6 +93,8 @@ START_TEST(test_crossing_by_hand)
 	ck_assert_uint_eq(got[0], 1);
 	ck_assert_uint_eq(got[1], 0);
 	ck_assert_uint_eq(got[2], 2);
+	/* kept, not re-scored: A's key is still its score at 10 */
+	ck_assert(q.a[1].key == policy_linear_score(&js->lin[0], 10.0));
 	/* A leaves: B and C are new neighbours, still B C much later */
 	ck_assert_int_eq(queue_remove_at(&q, 1), 0);
 	queue_commit(&q);
@@ -125,6 +127,15 @@ static int cmp_at_now(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
+/* A score callback for queue_resort: the line's score at sort_now. */
+static double score_now(void *arg, uint32_t idx)
+{
+	const struct jobs *js = arg;
+
+	return policy_linear_score(
+		&js->lin[idx], (double)(sort_now - js->e[idx].submit));
+}
+
 /*
  * Runtimes and sizes that make lines meet: p = 2, q = 8 and p = 1, q = 1
  * have the same WFP3 slope with different formulas; 99999 and 100000 are
@@ -136,10 +147,11 @@ static const double sizes[] = {1, 2, 3, 8, 27, 64, 100, 256};
 /*
  * Random queueings (some held back: submitted up to 1000 s before the
  * clock; some ahead of it, as a stale site's sort at its last pass sees
- * them), removals at random positions and clock moves; after every resort
- * the order against a sort at now. Returns how many pairs among the first
- * 64 moved past each other between calls, so that a run proves it met
- * crossings.
+ * them), removals at random positions and clock moves, now and then back
+ * (a new sort), and now and then a sort by queue_resort first; after
+ * every call the order against a sort at now. Returns how many pairs
+ * among the first 64 moved past each other between calls, so that a run
+ * proves it met crossings.
  */
 static size_t random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
 	int64_t max_step)
@@ -191,12 +203,29 @@ static size_t random_run(enum policy_kind kind, uint64_t seed, int64_t t0,
 		/* some calls are skipped: the queue changes meanwhile */
 		if ((r >> 60) % 4 == 0)
 			continue;
+		r = test_rng_next(&seed); /* fresh bits for the call */
+		if (r % 64 == 0 && now - t0 > 1000)
+			now -= (int64_t)((r >> 16) % 1000);
+		sort_now = now;
+		if ((r >> 8) % 16 == 0) {
+			/* far enough on that the order changes */
+			now += 20 * max_step;
+			sort_now = now;
+			queue_resort(&q, score_now, js);
+			/* a later call must not trust what it knew before */
+			n = order_of(&q, got);
+			memcpy(want, got, n * sizeof(*want));
+			qsort(want, n, sizeof(*want), cmp_at_now);
+			if (memcmp(got, want, n * sizeof(*got)) != 0)
+				ck_abort_msg("step %d: queue_resort", step);
+			now += 20 * max_step;
+			sort_now = now;
+		}
 		queue_resort_linear(&q, js->lin, now);
 		n = order_of(&q, got);
 		if (n != q.count)
 			ck_assert_uint_eq(n, q.count);
 		memcpy(want, got, n * sizeof(*want));
-		sort_now = now;
 		qsort(want, n, sizeof(*want), cmp_at_now);
 		/* one assertion a call: each is a write to check's pipe */
 		if (memcmp(got, want, n * sizeof(*got)) != 0) {
@@ -231,6 +260,8 @@ START_TEST(test_random_wfp3)
 		100);
 	ck_assert_uint_gt(random_run(POLICY_WFP3, 12345, 0, 5000), 100);
 	ck_assert_uint_gt(random_run(POLICY_WFP3, 777, 100000000, 3), 10);
+	/* waits of up to years, where the lines' rounding is largest */
+	ck_assert_uint_gt(random_run(POLICY_WFP3, 2024, 0, 10000000), 10);
 }
 END_TEST
 
@@ -240,6 +271,7 @@ START_TEST(test_random_unicef)
 		random_run(POLICY_UNICEF, 0x9e3779b97f4a7c15ULL, 0, 50), 100);
 	ck_assert_uint_gt(random_run(POLICY_UNICEF, 12345, 0, 5000), 100);
 	ck_assert_uint_gt(random_run(POLICY_UNICEF, 777, 100000000, 3), 10);
+	ck_assert_uint_gt(random_run(POLICY_UNICEF, 2024, 0, 10000000), 10);
 }
 END_TEST
 
