@@ -185,9 +185,9 @@ void queue_resort(
  * knows from the jobs' lines the first second at which they may swap, so
  * a call compares again only the pairs whose second has come and places
  * the jobs queued since, instead of re-scoring and re-sorting the queue.
- * now must not go back (a call that does sorts anew); lin must be the
- * same array at every call. Keys are left as scored at the last full
- * sort: only the order is kept.
+ * A call whose now goes back, or whose lin is another array, sorts anew;
+ * lin's lines must not change while the queue uses them. Keys are left as
+ * scored at the last full sort: only the order is kept.
  */
 void queue_resort_linear(
 	struct wait_queue *q, const struct policy_linear *lin, int64_t now);
