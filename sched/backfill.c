@@ -757,13 +757,49 @@ static void sort_due(struct backfill_site *s)
 	}
 }
 
+/*
+ * True if job idx could start now in the plan made so far: narrow enough
+ * for the processors free now, and for those free over its whole
+ * estimate. The walk only adds reservations, so a job that fails this
+ * cannot start now in this pass, whatever is reserved before it.
+ */
+static bool could_start_now(const struct backfill_site *s, uint32_t idx)
+{
+	const struct swf_job *j = &s->jobs[idx];
+
+	return profile_room_now(&s->plan->prof, j->procs, j->estimate);
+}
+
+/*
+ * The first job from *probe on that could start now, its position in
+ * *probe; QUEUE_NONE if none. The queue's tree finds those narrow enough
+ * for the processors free over the least estimate from *probe on (over
+ * now alone for a dynamic queue).
+ */
+static uint32_t next_could_start(const struct backfill_site *s, size_t *probe)
+{
+	const struct profile *prof = &s->plan->prof;
+	const struct queue_ranks *r = s->queue.ranks;
+
+	for (;; (*probe)++) {
+		int64_t limit = profile_free_now(prof);
+		uint32_t idx;
+
+		if (r && r->least && *probe < r->n)
+			limit = profile_free_for(prof, r->least[*probe]);
+		idx = queue_next(&s->queue, probe, limit);
+		if (idx == QUEUE_NONE || could_start_now(s, idx))
+			return idx;
+	}
+}
+
 static int pass_conservative(
 	struct backfill_site *s, int64_t now, struct backfill_starts *out)
 {
 	struct wait_queue *q = &s->queue;
 	struct backfill_plan *p = plan_of(s, now);
+	uint32_t idx, probe_idx = QUEUE_NONE;
 	size_t pos, probe, i;
-	int64_t free_now, probe_free = -1;
 	int rc = -1;
 
 	if (!p)
@@ -796,8 +832,7 @@ static int pass_conservative(
 	}
 	sort_due(s);
 	for (i = 0; i < p->nlist; i++) {
-		uint32_t idx = p->list[i].idx;
-
+		idx = p->list[i].idx;
 		pos = q->ranks ? q->ranks->rank_of[idx] : (size_t)p->list[i].t;
 		if (start_job(s, idx, pos, now, out) < 0)
 			goto out;
@@ -806,20 +841,23 @@ static int pass_conservative(
 
 	/*
 	 * Then reservations further down the queue, in order, while a later
-	 * job is narrow enough to start now (free_now never grows, so the
-	 * probe only moves forward); the rest could only lie in the future.
+	 * job could still start now; the rest could only lie in the future.
 	 */
 	pos = probe = plan_walk_start(s);
-	for (; (free_now = profile_free_now(&p->prof)) > 0; pos++) {
-		uint32_t idx;
+	for (; profile_free_now(&p->prof) > 0; pos++) {
 		int64_t at;
 
-		if (probe < pos || free_now != probe_free) {
+		/*
+		 * The probe's job started, or can no longer start now (at
+		 * pos, it is reserved next whatever the answer).
+		 */
+		if (probe_idx == QUEUE_NONE || probe < pos ||
+			(probe > pos && !could_start_now(s, probe_idx))) {
 			if (probe < pos)
 				probe = pos;
-			if (queue_next(q, &probe, free_now) == QUEUE_NONE)
+			probe_idx = next_could_start(s, &probe);
+			if (probe_idx == QUEUE_NONE)
 				break;
-			probe_free = free_now;
 		}
 		idx = queue_next(q, &pos, INT64_MAX);
 		if (idx == QUEUE_NONE)

@@ -5,6 +5,7 @@
 #ifndef SCHED_PROFILE_H
 #define SCHED_PROFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,19 @@ int profile_release(struct profile *p, int64_t t, int64_t procs);
  */
 int64_t profile_earliest(
 	const struct profile *p, int64_t procs, int64_t duration);
+
+/*
+ * True if procs processors are free from now for duration seconds: the
+ * earliest start would be now. Stops at the first step short of procs.
+ */
+bool profile_room_now(const struct profile *p, int64_t procs, int64_t duration);
+
+/*
+ * The processors free over all of [now, now + duration) (at now for a
+ * duration of 0): the widest job of that duration that could start now.
+ * At most 0 (not always the least) once none is free.
+ */
+int64_t profile_free_for(const struct profile *p, int64_t duration);
 
 /* Take procs processors over [start, start + duration). 0, or -1 (ENOMEM). */
 int profile_reserve(

@@ -49,8 +49,9 @@ void queue_ranks_free(struct queue_ranks *r);
 
 /*
  * Fill r->least from value(arg, idx) of every job (least[n] is INT64_MAX):
- * a bound on what the jobs from a rank on can hold (EASY backfilling's
- * walk: their least estimate). 0, or -1 (ENOMEM).
+ * a bound on what the jobs from a rank on can hold (their least estimate:
+ * EASY's walk for backfill candidates, and conservative's for jobs that
+ * could start now). 0, or -1 (ENOMEM).
  */
 int queue_ranks_least(struct queue_ranks *r,
 	int64_t (*value)(const void *arg, uint32_t idx), const void *arg);

@@ -262,8 +262,11 @@ static int build_ranks(struct sim *s, const uint32_t *order)
 		all[i] = job_entry(s, order[i], s->w->jobs[order[i]].submit);
 	rc = queue_ranks_build(&s->ranks, all, n);
 	free(all);
-	/* EASY: its walk narrows where no job left can end by the shadow */
-	if (rc == 0 && s->cfg->backfill == BACKFILL_EASY)
+	/*
+	 * EASY: its walk narrows where no job left can end by the shadow;
+	 * conservative: where no job left fits the room from now.
+	 */
+	if (rc == 0 && s->cfg->backfill != BACKFILL_NONE)
 		rc = queue_ranks_least(&s->ranks, job_estimate, s->w->jobs);
 	return rc;
 }

@@ -19,18 +19,16 @@
  * Rows and their sizes follow what runs in reasonable time today (the
  * figures are the carbonsim guide's, §9, from one machine):
  *  - static policies (FCFS, SPF, SAF, F1..F4) with no and EASY
- *    backfilling, and FCFS conservative: 10^6 jobs (0.35 to 0.66 s), guard
- *    3 s (CI's machines have run up to 1.8 times slower than the one
- *    these figures come from); FCFS conservative on 10^5 overloaded jobs;
- *  - the other static policies conservative: 10^5 jobs, guard 20 s (a
- *    job that overtakes reserved ones is reserved in place when none of
- *    them starts before its earliest fit, else the queue behind it is
- *    re-planned: SPF takes about 0.8 s, and 20 s on 10^6 jobs, where
- *    a job's reservation is made again about 40 times, and moves about
- *    25 times, before it starts, and where the 30-day gaps do not keep
- *    the copies apart: the longest jobs of each copy wait, overtaken by
- *    the next copy's, until the last copy has arrived; 60 s with a
- *    heap entry per move, 111 s before the shortcut);
+ *    backfilling: 10^6 jobs (0.35 to 0.66 s), guard 3 s (CI's machines
+ *    have run up to 1.8 times slower than the one these figures come
+ *    from); FCFS conservative on 10^5 overloaded jobs;
+ *  - static policies conservative: 10^6 jobs, guard 8 s (FCFS 0.6 s, the
+ *    others 0.8 to 1.6 s: reservations are kept between passes, a job
+ *    that overtakes reserved ones is reserved in place when none of them
+ *    starts before its earliest fit, and a pass stops planning where no
+ *    later job could start now, narrower than the room over the least
+ *    estimate left; before that stop, SPF made a reservation again about
+ *    113 times per job and took 28 s, and now about 3 times);
  *  - WFP3 and UNICEF, whose order changes with time: without backfilling
  *    a kinetic tournament keeps the head (sched/kinetic.h), with EASY the
  *    queue's order is kept between passes from each job's line, and a
@@ -41,8 +39,8 @@
  *    jobs no earlier one outruns, about 300; before the tournament WFP3
  *    did not finish 10^6 jobs in 10 minutes; with EASY 0.8 to 1.2 s on
  *    a day when FCFS without backfilling took 0.5 to 0.6 s);
- *    conservative: the 10^4-job trace itself, guard 10 s (every pass
- *    re-plans the re-ordered queue: WFP3 takes 3.5 s on 10^5 jobs);
+ *    conservative: 10^5 jobs, guard 10 s (every re-ordering re-plans the
+ *    queue behind it: WFP3 about 1.4 s, UNICEF 0.5 s);
  *  - 10^7 jobs (F1 EASY, FCFS conservative) within BENCH_HUGE_RSS_MB.
  *
  * Usage: bench_sim [CARBONSIM]. BENCH_SIM_QUICK=1 leaves out the 10^7 run
@@ -62,7 +60,7 @@
 #define BENCH_GAP (30 * 86400)
 #define BENCH_GOAL_S 1.0
 #define BENCH_GUARD_S 3.0
-#define BENCH_CONSERVATIVE_GUARD_S 20.0
+#define BENCH_CONSERVATIVE_GUARD_S 8.0
 #define BENCH_DYNAMIC_GUARD_S 8.0
 #define BENCH_DYNAMIC_CONSERVATIVE_GUARD_S 10.0
 #define BENCH_HUGE_RSS_MB 8192.0
@@ -290,8 +288,8 @@ int main(int argc, char **argv)
 	missed |= measure(bin, t5o, "1e5 overload", "fcfs", "conservative",
 		BENCH_GOAL_S / 10, BENCH_GUARD_S, 0);
 	for (size_t p = 1; p < COUNT(static_policies); p++)
-		missed |= measure(bin, t5, "1e5 jobs", static_policies[p],
-			"conservative", BENCH_GOAL_S / 10,
+		missed |= measure(bin, t6, "1e6 jobs", static_policies[p],
+			"conservative", BENCH_GOAL_S,
 			BENCH_CONSERVATIVE_GUARD_S, 0);
 	for (size_t p = 0; p < COUNT(dynamic_policies); p++)
 		for (size_t k = 0; k < 2; k++)
@@ -299,10 +297,9 @@ int main(int argc, char **argv)
 				dynamic_policies[p], backfills[k], BENCH_GOAL_S,
 				BENCH_DYNAMIC_GUARD_S, 0);
 	for (size_t p = 0; p < COUNT(dynamic_policies); p++)
-		missed |= measure(bin, TEST_DATA_DIR "/lublin_256.swf",
-			"1e4 jobs", dynamic_policies[p], "conservative",
-			BENCH_GOAL_S / 100, BENCH_DYNAMIC_CONSERVATIVE_GUARD_S,
-			0);
+		missed |= measure(bin, t5, "1e5 jobs", dynamic_policies[p],
+			"conservative", BENCH_GOAL_S / 10,
+			BENCH_DYNAMIC_CONSERVATIVE_GUARD_S, 0);
 	if (!quick) {
 		if (write_trace(&b, t7, 10000000, BENCH_GAP) != 0) {
 			fprintf(stderr, "bench_sim: cannot write %s\n", t7);

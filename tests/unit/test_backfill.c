@@ -4,10 +4,12 @@
  * hand-computed cases for none, EASY and conservative.
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backfill.h"
+#include "profile.h"
 #include "rng.h"
 
 #define MAXJ 8
@@ -427,6 +429,58 @@ static int64_t estimate_of(const void *jobs, uint32_t idx)
 	return ((const struct swf_job *)jobs)[idx].estimate;
 }
 
+/*
+ * The walk's probe narrows by the least estimate from its position on.
+ * 4 procs; R holds 2 until 100. Queue order H (4 procs, 100 s), A (2, 50
+ * s), B (1, 150 s); A joins at 5. At 0 the walk reserves H at [100, 200);
+ * B, 1 proc for 150 s, would meet H: it cannot start now, and the walk
+ * stops. At 5 the walk starts after H, at A: the least estimate from
+ * there is A's 50 s, and 2 procs are free over [5, 55): A starts. (The
+ * least estimate after A's, B's 150 s, has no room over [5, 155).)
+ */
+START_TEST(test_walk_least)
+{
+	static const struct swf_job jobs[4] = {
+		{.id = 1, .runtime = 100, .estimate = 100, .procs = 2},
+		{.id = 2, .runtime = 100, .estimate = 100, .procs = 4},
+		{.id = 3,
+			.submit = 5,
+			.runtime = 50,
+			.estimate = 50,
+			.procs = 2},
+		{.id = 4, .runtime = 150, .estimate = 150, .procs = 1},
+	};
+	struct queue_entry all[4];
+	struct queue_ranks ranks;
+	struct backfill_site s;
+
+	for (uint32_t i = 0; i < 4; i++)
+		all[i] = (struct queue_entry){.key = (double)i,
+			.submit = jobs[i].submit,
+			.idx = i,
+			.procs = jobs[i].procs};
+	ck_assert_int_eq(queue_ranks_build(&ranks, all, 4), 0);
+	ck_assert_int_eq(queue_ranks_least(&ranks, estimate_of, jobs), 0);
+	ck_assert_int_eq(backfill_site_init(&s, 4, &ranks, jobs, 4), 0);
+	s.free = 2;
+	s.run = malloc(sizeof(*s.run));
+	ck_assert_ptr_nonnull(s.run);
+	s.run[0] = (struct backfill_run){.exp_end = 100, .procs = 2, .idx = 0};
+	s.nrun = s.runcap = 1;
+	for (uint32_t i = 1; i < 4; i += 2) {
+		struct queue_entry e = all[i];
+
+		ck_assert_int_eq(backfill_enqueue(&s, &e, 0), 0);
+	}
+	pass_starts(&s, 0, (const int[]){-1});
+	ck_assert_int_eq(backfill_enqueue(&s, &all[2], 5), 0);
+	pass_starts(&s, 5, (const int[]){2, -1});
+	ck_assert_int_eq(s.free, 0);
+	backfill_site_free(&s);
+	queue_ranks_free(&ranks);
+}
+END_TEST
+
 enum { EASY_JOBS = 400, EASY_MACHINE = 32 };
 
 /*
@@ -488,6 +542,7 @@ START_TEST(test_easy_least)
 	}
 	ck_assert_int_eq(queue_ranks_least(&ranks[0], estimate_of, jobs), 0);
 	for (int64_t now = 0; ended < EASY_JOBS; now++) {
+		/* check marks each assertion's point in a file: not in here */
 		for (uint32_t i = 0; i < EASY_JOBS; i++) {
 			if (!end_at[i] || end_at[i] != now)
 				continue;
@@ -498,28 +553,176 @@ START_TEST(test_easy_least)
 		}
 		for (; next < EASY_JOBS && jobs[next].submit == now; next++)
 			for (int k = 0; k < 2; k++)
-				ck_assert_int_eq(backfill_enqueue(&site[k],
-							 &all[next], now),
-					0);
+				if (backfill_enqueue(&site[k], &all[next], now) <
+					0)
+					ck_abort_msg("enqueue failed");
 		for (int k = 0; k < 2; k++)
-			ck_assert_int_eq(backfill_pass(&site[k], BACKFILL_EASY,
-						 now, &st[k]),
-				0);
-		ck_assert_msg(st[0].n == st[1].n &&
-				      !memcmp(st[0].idx, st[1].idx,
-					      st[0].n * sizeof(*st[0].idx)),
-			"at %lld: %zu jobs started with the least estimates, "
-			"%zu without",
-			(long long)now, st[0].n, st[1].n);
+			if (backfill_pass(&site[k], BACKFILL_EASY, now,
+				    &st[k]) < 0)
+				ck_abort_msg("pass failed");
+		if (st[0].n != st[1].n ||
+			memcmp(st[0].idx, st[1].idx,
+				st[0].n * sizeof(*st[0].idx)))
+			ck_abort_msg("at %lld: %zu jobs started with the least "
+				     "estimates, %zu without",
+				(long long)now, st[0].n, st[1].n);
 		for (size_t i = 0; i < st[0].n; i++)
 			end_at[st[0].idx[i]] = now + jobs[st[0].idx[i]].estimate;
-		ck_assert_int_lt(now, 1000000);
+		if (now >= 1000000)
+			ck_abort_msg("jobs left at %lld", (long long)now);
 	}
 	for (int k = 0; k < 2; k++) {
 		backfill_starts_free(&st[k]);
 		backfill_site_free(&site[k]);
 		queue_ranks_free(&ranks[k]);
 	}
+}
+END_TEST
+
+enum { CONS_JOBS = EASY_JOBS, CONS_MACHINE = EASY_MACHINE };
+
+/*
+ * The jobs a conservative pass at now must start, in queue order, from
+ * scratch: each queued job in turn at its earliest fit beside the running
+ * jobs and the ones before it; those whose fit is now.
+ */
+static size_t fresh_starts(
+	const struct backfill_site *s, int64_t now, uint32_t *want)
+{
+	struct profile f = {0};
+	size_t pos = 0, n = 0;
+	uint32_t idx;
+
+	/* check marks each assertion's point in a file: not in hot loops */
+	if (profile_reset(&f, now, s->free) < 0)
+		ck_abort_msg("out of memory");
+	for (size_t k = 0; k < s->nrun; k++)
+		if (profile_release(&f, s->run[k].exp_end, s->run[k].procs) <
+			0)
+			ck_abort_msg("out of memory");
+	for (; (idx = queue_next(&s->queue, &pos, INT64_MAX)) != QUEUE_NONE;
+		pos++) {
+		const struct swf_job *j = &s->jobs[idx];
+		int64_t at = profile_earliest(&f, j->procs, j->estimate);
+
+		if (at == now)
+			want[n++] = idx;
+		if (profile_reserve(&f, at, j->estimate, j->procs) < 0)
+			ck_abort_msg("out of memory");
+	}
+	profile_free(&f);
+	return n;
+}
+
+/* A dynamic queue's order, changing every 50 s. */
+static double shuffled(void *arg, uint32_t idx)
+{
+	uint64_t h = ((uint64_t)idx + 1) * 0x9e3779b97f4a7c15ULL ^
+		     (uint64_t)(*(const int64_t *)arg / 50);
+
+	return (double)(test_rng_next(&h) % 1000);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Conservative backfilling keeps its plan between passes and stops each
+ * pass's walk where no later job could start now (narrower than the room
+ * over the least estimate left, where the ranks have them). Pass by pass,
+ * over 400 jobs of 1 to 32 processors, most ending before their estimate,
+ * it starts exactly the jobs a plan made from scratch starts. Orders: 0,
+ * by estimate (SPF) with the least estimates; 1, random with them; 2,
+ * random without; 3, a dynamic queue re-ordered every 50 s.
+ */
+START_TEST(test_conservative_fresh)
+{
+	static struct swf_job jobs[CONS_JOBS];
+	static struct queue_entry all[CONS_JOBS];
+	static int64_t end_at[CONS_JOBS];
+	static uint32_t want[CONS_JOBS];
+	int order = _i % 4;
+	struct queue_ranks ranks = {0};
+	struct backfill_site site;
+	struct backfill_starts st = {0};
+	uint64_t rng = 0xc0de0001ULL + (uint64_t)_i;
+	uint32_t next = 0, ended = 0, started = 0;
+	size_t passes = 0;
+
+	memset(end_at, 0, sizeof(end_at));
+	easy_jobs(jobs, all, order == 0 ? 0 : 1, &rng);
+	for (uint32_t i = 0; i < CONS_JOBS; i++) {
+		jobs[i].submit = (int64_t)i * 3;
+		all[i].submit = jobs[i].submit;
+		if (test_rng_below(&rng, 4))
+			jobs[i].runtime = 1 + (int64_t)test_rng_below(
+						      &rng, (uint64_t)jobs[i].estimate);
+	}
+	if (order == 3) {
+		ck_assert_int_eq(backfill_site_init(&site, CONS_MACHINE, NULL,
+					 jobs, CONS_JOBS),
+			0);
+	} else {
+		struct queue_entry copy[CONS_JOBS];
+
+		memcpy(copy, all, sizeof(copy));
+		ck_assert_int_eq(
+			queue_ranks_build(&ranks, copy, CONS_JOBS), 0);
+		if (order < 2)
+			ck_assert_int_eq(
+				queue_ranks_least(&ranks, estimate_of, jobs), 0);
+		ck_assert_int_eq(backfill_site_init(&site, CONS_MACHINE,
+					 &ranks, jobs, CONS_JOBS),
+			0);
+	}
+	for (int64_t now = 0; ended < CONS_JOBS; now++) {
+		bool event = false;
+		size_t n;
+
+		for (uint32_t i = 0; i < CONS_JOBS; i++) {
+			if (!end_at[i] || end_at[i] != now)
+				continue;
+			backfill_job_end(&site, i, jobs[i].procs,
+				now - jobs[i].runtime + jobs[i].estimate, now);
+			ended++;
+			event = true;
+		}
+		for (; next < CONS_JOBS && jobs[next].submit == now; next++) {
+			if (backfill_enqueue(&site, &all[next], now) < 0)
+				ck_abort_msg("enqueue failed");
+			event = true;
+		}
+		if (!event)
+			continue;
+		if (order == 3)
+			backfill_rescore(&site, shuffled, &now);
+		n = fresh_starts(&site, now, want);
+		if (backfill_pass(&site, BACKFILL_CONSERVATIVE, now, &st) < 0)
+			ck_abort_msg("pass failed");
+		qsort(st.idx, st.n, sizeof(*st.idx), cmp_u32);
+		qsort(want, n, sizeof(*want), cmp_u32);
+		if (st.n != n || memcmp(st.idx, want, n * sizeof(*want)))
+			ck_abort_msg("order %d at %lld: %zu jobs started, %zu "
+				     "from scratch",
+				order, (long long)now, st.n, n);
+		for (size_t i = 0; i < st.n; i++)
+			end_at[st.idx[i]] = now + jobs[st.idx[i]].runtime;
+		started += (uint32_t)st.n;
+		passes++;
+		if (now >= 1000000)
+			ck_abort_msg("order %d: jobs left at %lld", order,
+				(long long)now);
+	}
+	/* every job ran, and the passes were many */
+	ck_assert_int_eq(started, CONS_JOBS);
+	ck_assert_uint_gt(passes, CONS_JOBS);
+	backfill_starts_free(&st);
+	backfill_site_free(&site);
+	queue_ranks_free(&ranks);
 }
 END_TEST
 
@@ -537,7 +740,9 @@ int main(void)
 	tcase_add_test(tc, test_expected_start);
 	tcase_add_test(tc, test_dynamic_order);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_walk_least);
 	tcase_add_loop_test(tc, test_easy_least, 0, 8);
+	tcase_add_loop_test(tc, test_conservative_fresh, 0, 8);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
