@@ -780,13 +780,17 @@ static uint32_t next_could_start(const struct backfill_site *s, size_t *probe)
 {
 	const struct profile *prof = &s->plan->prof;
 	const struct queue_ranks *r = s->queue.ranks;
+	int64_t limit = profile_free_now(prof), least = 0;
 
 	for (;; (*probe)++) {
-		int64_t limit = profile_free_now(prof);
 		uint32_t idx;
 
-		if (r && r->least && *probe < r->n)
-			limit = profile_free_for(prof, r->least[*probe]);
+		/* the least estimate only grows along the ranks */
+		if (r && r->least && *probe < r->n &&
+			r->least[*probe] != least) {
+			least = r->least[*probe];
+			limit = profile_free_for(prof, least);
+		}
 		idx = queue_next(&s->queue, probe, limit);
 		if (idx == QUEUE_NONE || could_start_now(s, idx))
 			return idx;
