@@ -60,10 +60,10 @@
 
 /*
  * Certificates of two jobs' order, shared with the sorted queue of
- * backfilling passes (queue.c). Two lines whose rates are this close
- * cannot say when they cross: their jobs are compared again every second,
- * unless the lines are the same (the scores' formula's inputs equal), where
- * the job ahead stays ahead (both waits grow alike).
+ * backfilling passes (queue_linear.c). Two lines whose rates are this
+ * close cannot say when they cross: their jobs are compared again every
+ * second, unless the lines are the same (the scores' formula's inputs
+ * equal), where the job ahead stays ahead (both waits grow alike).
  */
 static inline bool kinetic_near_parallel(double ra, double rb)
 {

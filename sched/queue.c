@@ -1,17 +1,15 @@
 /*
  * queue.c: wait queues: a 64-ary min-tree of procs over static ranks (the
  * next job that fits in a few cache lines), or an array re-sorted by pass
- * (for WFP3 and UNICEF kept in order between passes, a kinetic sorted
- * array); and the ranks of a static order (radix-sorted).
+ * (for WFP3 and UNICEF kept in order between passes: queue_linear.c); and
+ * the ranks of a static order (radix-sorted).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef QUEUE_CHECK /* make CPPFLAGS=-DQUEUE_CHECK: each order checked */
-#include <stdio.h>
-#endif
 
 #include "queue.h"
+#include "queue_internal.h"
 
 /* a before b: queue_entry_cmp < 0, inlined for the sort's inner loop */
 static inline bool entry_less(
@@ -442,83 +440,6 @@ static size_t tree_find(const struct wait_queue *q, size_t pos, uint32_t limit)
 	return found;
 }
 
-/* ---- dynamic queues ordered by lines: a kinetic sorted array ---- */
-
-static inline int64_t sooner(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
-static inline double linear_key(const struct policy_linear *lin,
-	const struct queue_entry *e, int64_t now)
-{
-	return policy_linear_score(&lin[e->idx], (double)(now - e->submit));
-}
-
-/* x before y at now, x's key at now given: entry_less with keys at now. */
-static inline bool runs_before(const struct policy_linear *lin,
-	const struct queue_entry *x, double kx, const struct queue_entry *y,
-	int64_t now)
-{
-	double ky = linear_key(lin, y, now);
-
-	if (kx != ky)
-		return kx < ky;
-	if (x->submit != y->submit)
-		return x->submit < y->submit;
-	return x->idx < y->idx;
-}
-
-/* e's line at now; it orders e only once e has waited (submit <= now). */
-static inline double line_at(const struct policy_linear *lin,
-	const struct queue_entry *e, int64_t now)
-{
-	const struct policy_linear *l = &lin[e->idx];
-
-	return l->rate * (double)(now - e->submit) + l->offset;
-}
-
-/*
- * x before y at now, as runs_before: by their lines when both have waited
- * and the lines are clear apart (KINETIC_CLEAR), without the scores'
- * divisions and cubes; else by the scores.
- */
-static inline bool ahead(const struct policy_linear *lin,
-	const struct queue_entry *x, const struct queue_entry *y, int64_t now)
-{
-	if (x->submit <= now && y->submit <= now) {
-		double vx = line_at(lin, x, now), vy = line_at(lin, y, now);
-		double clear = KINETIC_CLEAR * (vx + vy);
-
-		if (vx - vy > clear)
-			return true;
-		if (vy - vx > clear)
-			return false;
-	}
-	return runs_before(lin, x, linear_key(lin, x, now), y, now);
-}
-
-/*
- * The second from which y, behind x at now, may run before it. Lines hold
- * only once both have waited (a wait is clamped at 0). Until y's submit,
- * y's score stays as it is and x's can only rise: x stays ahead. Once y
- * has waited, an x that has not cannot be certified: each second.
- */
-static int64_t pair_fail(const struct policy_linear *lin,
-	const struct queue_entry *x, const struct queue_entry *y, int64_t now)
-{
-	const struct policy_linear *lx = &lin[x->idx], *ly = &lin[y->idx];
-
-	if (y->submit > now)
-		return y->submit;
-	if (x->submit > now)
-		return now + 1;
-	if (kinetic_near_parallel(lx->rate, ly->rate))
-		return kinetic_same_line(lx, ly) ? INT64_MAX : now + 1;
-	return kinetic_crossing(lx->rate, ly->rate, line_at(lin, x, now),
-		line_at(lin, y, now), now);
-}
-
 /* ---- both kinds ---- */
 
 int queue_insert(struct wait_queue *q, const struct queue_entry *e)
@@ -667,8 +588,9 @@ void queue_commit(struct wait_queue *q)
 		for (k = i + 1; k < n && a[k].idx != QUEUE_NONE; k++)
 			;
 		if (lin && o > 0 && i < placed) { /* a[i - 1] was removed */
-			fail[o - 1] = pair_fail(lin, &a[o - 1], &a[i], at);
-			due = sooner(due, fail[o - 1]);
+			fail[o - 1] =
+				queue_pair_fail(lin, &a[o - 1], &a[i], at);
+			due = queue_sooner(due, fail[o - 1]);
 		}
 		memmove(&a[o], &a[i], (k - i) * sizeof(*a));
 		memmove(&fail[o], &fail[i], (k - i) * sizeof(*fail));
@@ -686,7 +608,7 @@ void queue_commit(struct wait_queue *q)
  * half the passes of a loaded trace wholly in order: an entry already in
  * place costs one comparison), else qsort.
  */
-static void sort_entries(struct queue_entry *a, size_t n)
+void queue_sort_entries(struct queue_entry *a, size_t n)
 {
 	size_t moves = 0, budget = 8 * n + 64;
 
@@ -736,155 +658,6 @@ void queue_resort(
 	queue_commit(q);
 	for (i = 0; i < q->len; i++)
 		q->a[i].key = score(arg, q->a[i].idx);
-	sort_entries(q->a, q->len);
+	queue_sort_entries(q->a, q->len);
 	q->lin_ok = false;
-}
-
-/* Every key scored at now, the queue sorted and every pair certified. */
-static void resort_linear_full(
-	struct wait_queue *q, const struct policy_linear *lin, int64_t now)
-{
-	int64_t due = INT64_MAX;
-	size_t i;
-
-	for (i = 0; i < q->len; i++)
-		q->a[i].key = linear_key(lin, &q->a[i], now);
-	sort_entries(q->a, q->len);
-	for (i = 0; i + 1 < q->len; i++) {
-		q->fail[i] = pair_fail(lin, &q->a[i], &q->a[i + 1], now);
-		due = sooner(due, q->fail[i]);
-	}
-	q->due = due;
-	q->placed = q->len;
-	q->lin = lin;
-	q->lin_now = now;
-	q->lin_ok = true;
-}
-
-/*
- * The placed entries in order at now again: a pass of insertion sort that
- * compares only the pairs whose certificate failed. Before pair i is
- * looked at, a[0..i] is in order at now; a pair that still holds extends
- * that, and one out of order moves its second entry back among them.
- * (Locals, not q's fields: a store to fail[] may alias them.)
- */
-static void repair_order(
-	struct wait_queue *q, const struct policy_linear *lin, int64_t now)
-{
-	struct queue_entry *a = q->a;
-	int64_t *fail = q->fail, due = INT64_MAX;
-	size_t i = 0, n = q->placed;
-
-	if (n < 2)
-		return;
-	fail[n - 1] = INT64_MIN; /* the last has no pair: it stops the scan */
-	for (;; i++) {
-		struct queue_entry x;
-		size_t j;
-
-		for (; fail[i] > now; i++)
-			due = sooner(due, fail[i]);
-		if (i + 1 >= n)
-			break;
-		x = a[i + 1];
-		if (!ahead(lin, &x, &a[i], now)) {
-			fail[i] = pair_fail(lin, &a[i], &x, now);
-			due = sooner(due, fail[i]);
-			continue;
-		}
-		j = i;
-		while (j > 0 && ahead(lin, &x, &a[j - 1], now))
-			j--;
-		/* a[j..i] moves up one, with the pairs among them */
-		memmove(&a[j + 1], &a[j], (i + 1 - j) * sizeof(*a));
-		memmove(&fail[j + 1], &fail[j], (i - j) * sizeof(*fail));
-		a[j] = x;
-		if (j > 0) {
-			fail[j - 1] = pair_fail(lin, &a[j - 1], &x, now);
-			due = sooner(due, fail[j - 1]);
-		}
-		fail[j] = pair_fail(lin, &x, &a[j + 1], now);
-		due = sooner(due, fail[j]);
-		/* where x was: new neighbours, compared next */
-		fail[i + 1] = INT64_MIN;
-	}
-	q->due = due;
-}
-
-/* The entries queued since the last call, each in its place at now. */
-static void place_queued(
-	struct wait_queue *q, const struct policy_linear *lin, int64_t now)
-{
-	struct queue_entry *a = q->a;
-	int64_t *fail = q->fail, due = q->due;
-	size_t n = q->placed;
-
-	for (; n < q->len; n++) {
-		struct queue_entry x = a[n];
-		size_t lo = 0, hi = n;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (ahead(lin, &x, &a[mid], now))
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		memmove(&a[lo + 1], &a[lo], (n - lo) * sizeof(*a));
-		memmove(&fail[lo + 1], &fail[lo], (n - lo) * sizeof(*fail));
-		a[lo] = x;
-		if (lo > 0) {
-			fail[lo - 1] = pair_fail(lin, &a[lo - 1], &x, now);
-			due = sooner(due, fail[lo - 1]);
-		}
-		if (lo < n) {
-			fail[lo] = pair_fail(lin, &x, &a[lo + 1], now);
-			due = sooner(due, fail[lo]);
-		}
-	}
-	q->placed = n;
-	q->due = due;
-}
-
-#ifdef QUEUE_CHECK
-/* Abort unless the queue is in the order a full sort at now gives. */
-static void check_order(const struct wait_queue *q,
-	const struct policy_linear *lin, int64_t now)
-{
-	for (size_t i = 0; i + 1 < q->len; i++) {
-		const struct queue_entry *x = &q->a[i], *y = x + 1;
-
-		if (runs_before(lin, y, linear_key(lin, y, now), x, now)) {
-			fprintf(stderr, "queue: %u, %u out of order at %lld\n",
-				x->idx, y->idx, (long long)now);
-			abort();
-		}
-	}
-}
-#endif
-
-void queue_resort_linear(
-	struct wait_queue *q, const struct policy_linear *lin, int64_t now)
-{
-	if (q->ranks || q->kin)
-		return;
-	queue_commit(q);
-	/*
-	 * Sorted anew: the first call, after queue_resort, with other lines,
-	 * a clock gone back, or many queued at once (beyond about a 30th of
-	 * the queue, binary searches and moves cost more than a sort).
-	 */
-	if (!q->lin_ok || lin != q->lin || now < q->lin_now ||
-		q->len - q->placed > q->placed / 32 + 8) {
-		resort_linear_full(q, lin, now);
-	} else {
-		if (q->due <= now)
-			repair_order(q, lin, now);
-		place_queued(q, lin, now);
-		q->lin_now = now;
-	}
-#ifdef QUEUE_CHECK
-	check_order(q, lin, now);
-#endif
 }
