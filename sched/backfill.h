@@ -135,7 +135,7 @@ void backfill_starts_free(struct backfill_starts *st);
  * and the reservations before it; the jobs whose reservation is now start.
  * Reservations may move earlier from one pass to the next (compression).
  * The schedule is that of recomputing every reservation at every pass, but
- * they are kept between passes (struct backfill_plan): the reservations of
+ * they are kept between passes (plan.h): the reservations of
  * a prefix of the queue are valid, and only what changed is recomputed: a
  * job queued before them invalidates those behind it, a job that ends
  * before its estimate or a re-ordered dynamic queue invalidates them all.
