@@ -617,8 +617,9 @@ static int pass_conservative(struct backfill_site *s, int64_t now,
 		int64_t at;
 
 		/*
-		 * The probe's job started, or can no longer start now (at
-		 * pos, it is reserved next whatever the answer).
+		 * The probe's job was reserved (and maybe started), or can
+		 * no longer start now (at pos, it is reserved next whatever
+		 * the answer).
 		 */
 		if (probe_idx == QUEUE_NONE || probe < pos ||
 			(probe > pos && !could_start_now(s, probe_idx))) {

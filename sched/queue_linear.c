@@ -19,7 +19,10 @@ static inline double linear_key(const struct policy_linear *lin,
 	return policy_linear_score(&lin[e->idx], (double)(now - e->submit));
 }
 
-/* x before y at now, x's key at now given: entry_less with keys at now. */
+/*
+ * x before y at now, x's key at now given: queue_entry_cmp's order with
+ * the keys at now.
+ */
 static inline bool runs_before(const struct policy_linear *lin,
 	const struct queue_entry *x, double kx, const struct queue_entry *y,
 	int64_t now)

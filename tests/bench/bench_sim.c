@@ -19,16 +19,17 @@
  * Rows and their sizes follow what runs in reasonable time today (the
  * figures are the carbonsim guide's, §9, from one machine):
  *  - static policies (FCFS, SPF, SAF, F1..F4) with no and EASY
- *    backfilling: 10^6 jobs (0.35 to 0.66 s), guard 3 s (CI's machines
- *    have run up to 1.8 times slower than the one these figures come
- *    from); FCFS conservative on 10^5 overloaded jobs;
- *  - static policies conservative: 10^6 jobs, guard 8 s (FCFS 0.6 s, the
- *    others 0.8 to 1.6 s: reservations are kept between passes, a job
- *    that overtakes reserved ones is reserved in place when none of them
- *    starts before its earliest fit, and a pass stops planning where no
- *    later job could start now, narrower than the room over the least
- *    estimate left; before that stop, SPF made a reservation again about
- *    113 times per job and took 28 s, and now about 3 times);
+ *    backfilling, and FCFS conservative: 10^6 jobs (0.35 to 0.8 s), guard
+ *    3 s (CI's machines have run up to 1.8 times slower than the one
+ *    these figures come from); FCFS conservative on 10^5 overloaded jobs;
+ *  - the other static policies conservative: 10^6 jobs, guard 8 s (0.85
+ *    to 1.6 s, SPF and F4 the slowest: reservations are kept between
+ *    passes, a job that overtakes reserved ones is reserved in place when
+ *    none of them starts before its earliest fit, and a pass stops
+ *    planning where no later job could start now, narrower than the room
+ *    over the least estimate left; before that stop, SPF made a
+ *    reservation again about 113 times per job and took 28 s, and now
+ *    about 3 times);
  *  - WFP3 and UNICEF, whose order changes with time: without backfilling
  *    a kinetic tournament keeps the head (sched/kinetic.h), with EASY the
  *    queue's order is kept between passes from each job's line, and a
@@ -40,7 +41,7 @@
  *    did not finish 10^6 jobs in 10 minutes; with EASY 0.8 to 1.2 s on
  *    a day when FCFS without backfilling took 0.5 to 0.6 s);
  *    conservative: 10^5 jobs, guard 10 s (every re-ordering re-plans the
- *    queue behind it: WFP3 about 1.4 s, UNICEF 0.5 s);
+ *    queue behind it: WFP3 1.4 to 1.6 s, UNICEF 0.5 to 0.6 s);
  *  - 10^7 jobs (F1 EASY, FCFS conservative) within BENCH_HUGE_RSS_MB.
  *
  * Usage: bench_sim [CARBONSIM]. BENCH_SIM_QUICK=1 leaves out the 10^7 run
