@@ -762,3 +762,8 @@ const struct profile *plan_profile(const struct backfill_plan *p)
 {
 	return &p->prof;
 }
+
+size_t plan_validated(const struct backfill_plan *p)
+{
+	return p ? p->nvalid : 0;
+}

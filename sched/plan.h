@@ -83,4 +83,10 @@ int plan_expected_start(struct backfill_site *s, int64_t now);
 /* The running jobs' estimated ends and the reservations of the plan. */
 const struct profile *plan_profile(const struct backfill_plan *p);
 
+/*
+ * The queued jobs whose reservations are made and hold: how far down the
+ * queue the passes have planned (0 without a plan). For the tests.
+ */
+size_t plan_validated(const struct backfill_plan *p);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "backfill.h"
+#include "plan.h"
 #include "profile.h"
 #include "rng.h"
 
@@ -434,9 +435,11 @@ static int64_t estimate_of(const void *jobs, uint32_t idx)
  * 4 procs; R holds 2 until 100. Queue order H (4 procs, 100 s), A (2, 50
  * s), B (1, 150 s); A joins at 5. At 0 the walk reserves H at [100, 200);
  * B, 1 proc for 150 s, would meet H: it cannot start now, and the walk
- * stops. At 5 the walk starts after H, at A: the least estimate from
- * there is A's 50 s, and 2 procs are free over [5, 55): A starts. (The
- * least estimate after A's, B's 150 s, has no room over [5, 155).)
+ * stops with H alone planned (a walk that went on while a job was
+ * narrower than the processors free now planned B too, at 200). At 5 the
+ * walk starts after H, at A: the least estimate from there is A's 50 s,
+ * and 2 procs are free over [5, 55): A starts. (The least estimate after
+ * A's, B's 150 s, has no room over [5, 155).)
  */
 START_TEST(test_walk_least)
 {
@@ -473,6 +476,7 @@ START_TEST(test_walk_least)
 		ck_assert_int_eq(backfill_enqueue(&s, &e, 0), 0);
 	}
 	pass_starts(&s, 0, (const int[]){-1});
+	ck_assert_uint_eq(plan_validated(s.plan), 1);
 	ck_assert_int_eq(backfill_enqueue(&s, &all[2], 5), 0);
 	pass_starts(&s, 5, (const int[]){2, -1});
 	ck_assert_int_eq(s.free, 0);
