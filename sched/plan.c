@@ -532,7 +532,8 @@ static bool could_start_now(const struct backfill_site *s, uint32_t idx)
 {
 	const struct swf_job *j = &s->jobs[idx];
 
-	return profile_room_now(&s->plan->prof, j->procs, j->estimate);
+	return profile_free_for(&s->plan->prof, j->estimate, j->procs) >=
+	       j->procs;
 }
 
 /*
@@ -554,7 +555,7 @@ static uint32_t next_could_start(const struct backfill_site *s, size_t *probe)
 		if (r && r->least && *probe < r->n &&
 			r->least[*probe] != least) {
 			least = r->least[*probe];
-			limit = profile_free_for(prof, least);
+			limit = profile_free_for(prof, least, 1);
 		}
 		idx = queue_next(&s->queue, probe, limit);
 		if (idx == QUEUE_NONE || could_start_now(s, idx))

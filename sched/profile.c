@@ -147,27 +147,14 @@ int64_t profile_earliest(
 	}
 }
 
-bool profile_room_now(const struct profile *p, int64_t procs, int64_t duration)
-{
-	const struct profile_step *step = p->steps;
-	int64_t now = step[p->head].t;
-
-	if (step[p->head].free < procs)
-		return false;
-	for (size_t i = p->head + 1; i < p->n && step[i].t - now < duration;
-		i++)
-		if (step[i].free < procs)
-			return false;
-	return true;
-}
-
-int64_t profile_free_for(const struct profile *p, int64_t duration)
+int64_t profile_free_for(
+	const struct profile *p, int64_t duration, int64_t enough)
 {
 	const struct profile_step *step = p->steps;
 	int64_t now = step[p->head].t, m = step[p->head].free;
 
 	for (size_t i = p->head + 1;
-		m > 0 && i < p->n && step[i].t - now < duration; i++)
+		m >= enough && i < p->n && step[i].t - now < duration; i++)
 		if (step[i].free < m)
 			m = step[i].free;
 	return m;

@@ -5,7 +5,6 @@
 #ifndef SCHED_PROFILE_H
 #define SCHED_PROFILE_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,17 +44,14 @@ int64_t profile_earliest(
 	const struct profile *p, int64_t procs, int64_t duration);
 
 /*
- * True if procs processors are free from now for duration seconds: the
- * earliest start would be now. Stops at the first step short of procs.
- */
-bool profile_room_now(const struct profile *p, int64_t procs, int64_t duration);
-
-/*
  * The processors free over all of [now, now + duration) (at now for a
  * duration of 0): the widest job of that duration that could start now.
- * At most 0 (not always the least) once none is free.
+ * The search stops at the first step with fewer than enough: then a value
+ * below enough, not always the least. So a job of procs processors could
+ * start now if profile_free_for(p, its duration, procs) >= procs.
  */
-int64_t profile_free_for(const struct profile *p, int64_t duration);
+int64_t profile_free_for(
+	const struct profile *p, int64_t duration, int64_t enough);
 
 /* Take procs processors over [start, start + duration). 0, or -1 (ENOMEM). */
 int profile_reserve(

@@ -70,39 +70,40 @@ START_TEST(test_earliest)
 END_TEST
 
 /*
- * The room from now: 2 free on [0, 10), 5 on [10, 20), 10 from 20; then,
+ * The room from now (profile_free_for, and against a width: whether a job
+ * could start now): 2 free on [0, 10), 5 on [10, 20), 10 from 20; then,
  * at 12, 5 on [12, 20), 10 from 20, with [15, 18) reserved for 4: 1 there.
  */
-START_TEST(test_room_now)
+START_TEST(test_free_for)
 {
 	struct profile p = {0};
 
 	ck_assert_int_eq(profile_reset(&p, 0, 2), 0);
 	ck_assert_int_eq(profile_release(&p, 10, 3), 0);
 	ck_assert_int_eq(profile_release(&p, 20, 5), 0);
-	ck_assert(profile_room_now(&p, 2, 1000));
-	ck_assert(profile_room_now(&p, 2, 0));
-	ck_assert(!profile_room_now(&p, 3, 0));
-	ck_assert(!profile_room_now(&p, 3, 5));
-	ck_assert_int_eq(profile_free_for(&p, 0), 2);
-	ck_assert_int_eq(profile_free_for(&p, 10), 2);
-	ck_assert_int_eq(profile_free_for(&p, INT64_MAX), 2);
+	ck_assert(profile_free_for(&p, 1000, 2) >= 2);
+	ck_assert(profile_free_for(&p, 0, 2) >= 2);
+	ck_assert(profile_free_for(&p, 0, 3) < 3);
+	ck_assert(profile_free_for(&p, 5, 3) < 3);
+	ck_assert_int_eq(profile_free_for(&p, 0, 1), 2);
+	ck_assert_int_eq(profile_free_for(&p, 10, 1), 2);
+	ck_assert_int_eq(profile_free_for(&p, INT64_MAX, 1), 2);
 	profile_advance(&p, 12);
 	ck_assert_int_eq(profile_reserve(&p, 15, 3, 4), 0);
-	ck_assert(profile_room_now(&p, 5, 3));	/* [12, 15) */
-	ck_assert(!profile_room_now(&p, 5, 4)); /* meets [15, 18) */
-	ck_assert(profile_room_now(&p, 1, INT64_MAX));
-	ck_assert(!profile_room_now(&p, 2, INT64_MAX));
-	ck_assert_int_eq(profile_free_for(&p, 3), 5);
-	ck_assert_int_eq(profile_free_for(&p, 4), 1);
-	ck_assert_int_eq(profile_free_for(&p, INT64_MAX), 1);
+	ck_assert(profile_free_for(&p, 3, 5) >= 5); /* [12, 15) */
+	ck_assert(profile_free_for(&p, 4, 5) < 5);  /* meets [15, 18) */
+	ck_assert(profile_free_for(&p, INT64_MAX, 1) >= 1);
+	ck_assert(profile_free_for(&p, INT64_MAX, 2) < 2);
+	ck_assert_int_eq(profile_free_for(&p, 3, 1), 5);
+	ck_assert_int_eq(profile_free_for(&p, 4, 1), 1);
+	ck_assert_int_eq(profile_free_for(&p, INT64_MAX, 1), 1);
 	profile_advance(&p, 18);
-	ck_assert_int_eq(profile_free_for(&p, 2), 5);
-	ck_assert_int_eq(profile_free_for(&p, 3), 5);
-	ck_assert_int_eq(profile_free_for(&p, INT64_MAX), 5);
-	ck_assert(profile_room_now(&p, 10, 0) == false);
+	ck_assert_int_eq(profile_free_for(&p, 2, 1), 5);
+	ck_assert_int_eq(profile_free_for(&p, 3, 1), 5);
+	ck_assert_int_eq(profile_free_for(&p, INT64_MAX, 1), 5);
+	ck_assert(profile_free_for(&p, 0, 10) < 10);
 	profile_advance(&p, 20);
-	ck_assert(profile_room_now(&p, 10, INT64_MAX));
+	ck_assert(profile_free_for(&p, INT64_MAX, 10) >= 10);
 	profile_free(&p);
 }
 END_TEST
@@ -449,21 +450,22 @@ START_TEST(test_random_profile)
 		if (step % 7 == 0) {
 			int64_t procs = rand32(&rng) % (TAIL + 1);
 			int64_t dur = 1 + rand32(&rng) % 50;
-
 			int64_t least = model[now];
 
 			ck_assert_int_eq(profile_earliest(&p, procs, dur),
 				model_earliest(model, now, procs, dur));
-			ck_assert(profile_room_now(&p, procs, dur) ==
+			ck_assert((profile_free_for(&p, dur, procs) >= procs) ==
 				  (model_earliest(model, now, procs, dur) ==
 					  now));
 			for (int64_t t = now + 1; t < now + dur; t++)
 				if (model[t] < least)
 					least = model[t];
-			if (least > 0)
-				ck_assert_int_eq(profile_free_for(&p, dur), least);
-			else /* it stops where none is free */
-				ck_assert_int_le(profile_free_for(&p, dur), 0);
+			if (least > 0) /* else it stops where none is free */
+				ck_assert_int_eq(
+					profile_free_for(&p, dur, 1), least);
+			else
+				ck_assert_int_le(
+					profile_free_for(&p, dur, 1), 0);
 		}
 	}
 	ck_assert_int_ge(now, 100); /* the clock moved, the past was dropped */
@@ -477,7 +479,7 @@ static Suite *profile_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_earliest);
-	tcase_add_test(tc, test_room_now);
+	tcase_add_test(tc, test_free_for);
 	tcase_add_test(tc, test_queues);
 	tcase_add_test(tc, test_first_if_fits);
 	tcase_add_test(tc, test_dynamic_sizes);
