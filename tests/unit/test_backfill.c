@@ -586,36 +586,59 @@ END_TEST
 enum { CONS_JOBS = EASY_JOBS, CONS_MACHINE = EASY_MACHINE };
 
 /*
- * The jobs a conservative pass at now must start, in queue order, from
- * scratch: each queued job in turn at its earliest fit beside the running
- * jobs and the ones before it; those whose fit is now.
+ * The plan of a conservative pass at now, from scratch, into f: each
+ * queued job in turn at its earliest fit beside the running jobs and the
+ * ones before it. Those whose fit is now, in queue order, into want (if
+ * not NULL): the jobs the pass must start. Their count.
  */
-static size_t fresh_starts(
-	const struct backfill_site *s, int64_t now, uint32_t *want)
+static size_t fresh_plan(const struct backfill_site *s, int64_t now,
+	struct profile *f, uint32_t *want)
 {
-	struct profile f = {0};
 	size_t pos = 0, n = 0;
 	uint32_t idx;
 
 	/* check marks each assertion's point in a file: not in hot loops */
-	if (profile_reset(&f, now, s->free) < 0)
+	if (profile_reset(f, now, s->free) < 0)
 		ck_abort_msg("out of memory");
 	for (size_t k = 0; k < s->nrun; k++)
-		if (profile_release(&f, s->run[k].exp_end, s->run[k].procs) <
+		if (profile_release(f, s->run[k].exp_end, s->run[k].procs) <
 			0)
 			ck_abort_msg("out of memory");
 	for (; (idx = queue_next(&s->queue, &pos, INT64_MAX)) != QUEUE_NONE;
 		pos++) {
 		const struct swf_job *j = &s->jobs[idx];
-		int64_t at = profile_earliest(&f, j->procs, j->estimate);
+		int64_t at = profile_earliest(f, j->procs, j->estimate);
 
-		if (at == now)
+		if (at == now && want)
 			want[n++] = idx;
-		if (profile_reserve(&f, at, j->estimate, j->procs) < 0)
+		if (profile_reserve(f, at, j->estimate, j->procs) < 0)
 			ck_abort_msg("out of memory");
 	}
-	profile_free(&f);
 	return n;
+}
+
+/*
+ * Space shifting asks each site, before a job joins one, when it could
+ * start there (backfill_expected_start, which validates the site's whole
+ * plan): for job idx, not queued, the answer must be its earliest fit
+ * behind the whole queue planned from scratch.
+ */
+static void check_expected(struct backfill_site *s, uint32_t idx, int64_t now)
+{
+	struct profile f = {0};
+	const struct swf_job *j = &s->jobs[idx];
+	int64_t start, fresh;
+
+	(void)fresh_plan(s, now, &f, NULL);
+	fresh = profile_earliest(&f, j->procs, j->estimate);
+	profile_free(&f);
+	if (backfill_expected_start(s, idx, now, &start) < 0)
+		ck_abort_msg("expected start failed");
+	if (start != fresh)
+		ck_abort_msg("job %u at %lld: expected start %lld, from scratch "
+			     "%lld",
+			idx, (long long)now, (long long)start,
+			(long long)fresh);
 }
 
 /* A dynamic queue's order, changing every 50 s. */
@@ -641,23 +664,30 @@ static int cmp_u32(const void *a, const void *b)
  * over 400 jobs of 1 to 32 processors, most ending before their estimate,
  * it starts exactly the jobs a plan made from scratch starts. Orders: 0,
  * by estimate (SPF) with the least estimates; 1, random with them; 2,
- * random without; 3, a dynamic queue re-ordered every 50 s.
+ * random without; 3, a dynamic queue re-ordered every 50 s. Variants (_i
+ * / 4): 0, each job queued at its submit; 1, a quarter of them queued up
+ * to a minute before it (a job known in advance, --max-advance: it may
+ * start before its submit); 2, also before every pass the expected start
+ * of the next job to join, as space shifting asks each site, which plans
+ * the whole queue between two passes.
  */
 START_TEST(test_conservative_fresh)
 {
 	static struct swf_job jobs[CONS_JOBS];
 	static struct queue_entry all[CONS_JOBS];
-	static int64_t end_at[CONS_JOBS];
+	static int64_t end_at[CONS_JOBS], queue_at[CONS_JOBS];
 	static uint32_t want[CONS_JOBS];
-	int order = _i % 4;
+	static bool queued[CONS_JOBS];
+	int order = _i % 4, variant = _i / 4;
 	struct queue_ranks ranks = {0};
 	struct backfill_site site;
 	struct backfill_starts st = {0};
 	uint64_t rng = 0xc0de0001ULL + (uint64_t)_i;
-	uint32_t next = 0, ended = 0, started = 0;
-	size_t passes = 0;
+	uint32_t nqueued = 0, ended = 0, started = 0, early = 0;
+	size_t passes = 0, asked = 0;
 
 	memset(end_at, 0, sizeof(end_at));
+	memset(queued, 0, sizeof(queued));
 	easy_jobs(jobs, all, order == 0 ? 0 : 1, &rng);
 	for (uint32_t i = 0; i < CONS_JOBS; i++) {
 		jobs[i].submit = (int64_t)i * 3;
@@ -665,6 +695,9 @@ START_TEST(test_conservative_fresh)
 		if (test_rng_below(&rng, 4))
 			jobs[i].runtime = 1 + (int64_t)test_rng_below(
 						      &rng, (uint64_t)jobs[i].estimate);
+		queue_at[i] = jobs[i].submit;
+		if (variant > 0 && test_rng_below(&rng, 4) == 0)
+			queue_at[i] -= 1 + (int64_t)test_rng_below(&rng, 60);
 	}
 	if (order == 3) {
 		ck_assert_int_eq(backfill_site_init(&site, CONS_MACHINE, NULL,
@@ -683,7 +716,8 @@ START_TEST(test_conservative_fresh)
 					 &ranks, jobs, CONS_JOBS),
 			0);
 	}
-	for (int64_t now = 0; ended < CONS_JOBS; now++) {
+	/* the first jobs known in advance are queued at negative times */
+	for (int64_t now = -60; ended < CONS_JOBS; now++) {
 		bool event = false;
 		size_t n;
 
@@ -695,16 +729,34 @@ START_TEST(test_conservative_fresh)
 			ended++;
 			event = true;
 		}
-		for (; next < CONS_JOBS && jobs[next].submit == now; next++) {
-			if (backfill_enqueue(&site, &all[next], now) < 0)
+		for (uint32_t i = 0; i < CONS_JOBS; i++) {
+			if (queued[i] || queue_at[i] != now)
+				continue;
+			if (backfill_enqueue(&site, &all[i], now) < 0)
 				ck_abort_msg("enqueue failed");
+			queued[i] = true;
+			nqueued++;
+			early += now < jobs[i].submit;
 			event = true;
 		}
 		if (!event)
 			continue;
 		if (order == 3)
 			backfill_rescore(&site, shuffled, &now);
-		n = fresh_starts(&site, now, want);
+		if (variant == 2 && nqueued < CONS_JOBS) {
+			uint32_t ask = 0;
+
+			while (queued[ask])
+				ask++;
+			check_expected(&site, ask, now);
+			asked++;
+		}
+		{
+			struct profile f = {0};
+
+			n = fresh_plan(&site, now, &f, want);
+			profile_free(&f);
+		}
 		if (backfill_pass(&site, BACKFILL_CONSERVATIVE, now, &st) < 0)
 			ck_abort_msg("pass failed");
 		qsort(st.idx, st.n, sizeof(*st.idx), cmp_u32);
@@ -724,6 +776,11 @@ START_TEST(test_conservative_fresh)
 	/* every job ran, and the passes were many */
 	ck_assert_int_eq(started, CONS_JOBS);
 	ck_assert_uint_gt(passes, CONS_JOBS);
+	/* the variants did what they say */
+	if (variant > 0)
+		ck_assert_uint_gt(early, CONS_JOBS / 8);
+	if (variant == 2)
+		ck_assert_uint_gt(asked, CONS_JOBS / 2);
 	backfill_starts_free(&st);
 	backfill_site_free(&site);
 	queue_ranks_free(&ranks);
@@ -746,7 +803,7 @@ int main(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_walk_least);
 	tcase_add_loop_test(tc, test_easy_least, 0, 8);
-	tcase_add_loop_test(tc, test_conservative_fresh, 0, 8);
+	tcase_add_loop_test(tc, test_conservative_fresh, 0, 12);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
