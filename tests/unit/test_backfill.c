@@ -675,7 +675,7 @@ START_TEST(test_conservative_fresh)
 {
 	static struct swf_job jobs[CONS_JOBS];
 	static struct queue_entry all[CONS_JOBS];
-	static int64_t end_at[CONS_JOBS], queue_at[CONS_JOBS];
+	static int64_t end_at[CONS_JOBS], joins_at[CONS_JOBS];
 	static uint32_t want[CONS_JOBS];
 	static bool queued[CONS_JOBS];
 	int order = _i % 4, variant = _i / 4;
@@ -695,9 +695,9 @@ START_TEST(test_conservative_fresh)
 		if (test_rng_below(&rng, 4))
 			jobs[i].runtime = 1 + (int64_t)test_rng_below(
 						      &rng, (uint64_t)jobs[i].estimate);
-		queue_at[i] = jobs[i].submit;
+		joins_at[i] = jobs[i].submit;
 		if (variant > 0 && test_rng_below(&rng, 4) == 0)
-			queue_at[i] -= 1 + (int64_t)test_rng_below(&rng, 60);
+			joins_at[i] -= 1 + (int64_t)test_rng_below(&rng, 60);
 	}
 	if (order == 3) {
 		ck_assert_int_eq(backfill_site_init(&site, CONS_MACHINE, NULL,
@@ -730,7 +730,7 @@ START_TEST(test_conservative_fresh)
 			event = true;
 		}
 		for (uint32_t i = 0; i < CONS_JOBS; i++) {
-			if (queued[i] || queue_at[i] != now)
+			if (queued[i] || joins_at[i] != now)
 				continue;
 			if (backfill_enqueue(&site, &all[i], now) < 0)
 				ck_abort_msg("enqueue failed");
