@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "backfill.h"
 #include "plan.h"
 
@@ -140,7 +141,7 @@ static int run_insert(
 		.exp_end = exp_end, .procs = procs, .idx = idx};
 	size_t lo;
 
-	if (!plan_grow((void **)&s->run, &s->runcap, s->nrun, sizeof(e)))
+	if (!array_grow((void **)&s->run, &s->runcap, s->nrun, sizeof(e)))
 		return -1;
 	lo = run_lower_bound(s, exp_end, idx);
 	memmove(&s->run[lo + 1], &s->run[lo], (s->nrun - lo) * sizeof(e));
@@ -179,7 +180,7 @@ static int start_job(struct backfill_site *s, uint32_t idx, size_t pos,
 {
 	const struct swf_job *j = &s->jobs[idx];
 
-	if (!plan_grow(
+	if (!array_grow(
 		    (void **)&out->idx, &out->cap, out->n, sizeof(*out->idx)) ||
 		run_insert(s, now + j->estimate, j->procs, idx) < 0)
 		return -1;

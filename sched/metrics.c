@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "metrics.h"
 
 double metrics_bsld(int64_t wait, int64_t runtime)
@@ -113,7 +114,6 @@ int metrics_windows_run(const struct workload *w, const struct sim_config *cfg,
 {
 	uint32_t *order = NULL;
 	size_t pos = 0, end, i, nwin = 0, cap = 0;
-	struct metrics_window *grown;
 	double sum_wait = 0.0, sum_bsld = 0.0, busy = 0.0, area = 0.0;
 	size_t counted = 0, with_jobs = 0;
 	struct metrics *o = &out->overall;
@@ -135,13 +135,9 @@ int metrics_windows_run(const struct workload *w, const struct sim_config *cfg,
 			end++;
 		if (end == pos)
 			end = pos + 1;
-		if (nwin == cap) {
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(out->windows, cap * sizeof(*grown));
-			if (!grown)
-				goto nomem;
-			out->windows = grown;
-		}
+		if (!array_grow((void **)&out->windows, &cap, nwin,
+			    sizeof(*out->windows)))
+			goto nomem;
 		memset(&out->windows[nwin], 0, sizeof(out->windows[0]));
 		out->nwindows = ++nwin;
 		if (run_window(w, cfg, p, order + pos, end - pos,

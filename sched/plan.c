@@ -11,6 +11,7 @@
 #include <stdio.h>
 #endif
 
+#include "array.h"
 #include "plan.h"
 
 /*
@@ -28,25 +29,16 @@ enum {
 	PLAN_HINTED = 4,    /* hint[idx] holds a reservation */
 };
 
-struct due {
-	int64_t t;
-	uint32_t idx;
-};
-
-#define HEAP_NONE UINT32_MAX /* a job with no entry in the heap */
-
 struct backfill_plan {
 	struct profile prof;
 	int64_t *hint;
-	uint32_t *heap_pos; /* its one entry's place in heap, or HEAP_NONE */
 	uint8_t *flags;
 	uint32_t *pref;
 	size_t plen, pcap;
 	size_t nvalid;	  /* queued validated jobs */
 	int64_t t_change; /* INT64_MAX: every hint is as computed */
 	bool reordered;	  /* a dynamic queue changed order */
-	struct due *heap; /* validated reservations by start */
-	size_t nheap, heapcap;
+	struct due_heap starts; /* validated reservations by start */
 	struct due *list; /* scratch: the ones due now */
 	size_t nlist, listcap;
 };
@@ -57,111 +49,11 @@ void plan_free(struct backfill_plan *p)
 		return;
 	profile_free(&p->prof);
 	free(p->hint);
-	free(p->heap_pos);
 	free(p->flags);
 	free(p->pref);
-	free(p->heap);
+	due_heap_free(&p->starts);
 	free(p->list);
 	free(p);
-}
-
-bool plan_grow(void **a, size_t *cap, size_t n, size_t size)
-{
-	void *grown;
-	size_t c;
-
-	if (n < *cap)
-		return true;
-	c = *cap ? *cap * 2 : 64;
-	grown = realloc(*a, c * size);
-	if (!grown) {
-		errno = ENOMEM;
-		return false;
-	}
-	*a = grown;
-	*cap = c;
-	return true;
-}
-
-static bool due_less(const struct due *a, const struct due *b)
-{
-	return a->t < b->t || (a->t == b->t && a->idx < b->idx);
-}
-
-static void heap_place(struct backfill_plan *p, size_t i, struct due d)
-{
-	p->heap[i] = d;
-	p->heap_pos[d.idx] = (uint32_t)i;
-}
-
-static void heap_sift_up(struct backfill_plan *p, size_t i)
-{
-	struct due d = p->heap[i];
-
-	while (i > 0 && due_less(&d, &p->heap[(i - 1) / 2])) {
-		heap_place(p, i, p->heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	heap_place(p, i, d);
-}
-
-static void heap_sift_down(struct backfill_plan *p, size_t i)
-{
-	struct due d = p->heap[i];
-
-	for (;;) {
-		size_t l = 2 * i + 1, m = l;
-
-		if (l >= p->nheap)
-			break;
-		if (l + 1 < p->nheap && due_less(&p->heap[l + 1], &p->heap[l]))
-			m = l + 1;
-		if (!due_less(&p->heap[m], &d))
-			break;
-		heap_place(p, i, p->heap[m]);
-		i = m;
-	}
-	heap_place(p, i, d);
-}
-
-static struct due heap_pop(struct backfill_plan *p)
-{
-	struct due top = p->heap[0];
-
-	p->heap_pos[top.idx] = HEAP_NONE;
-	if (--p->nheap) {
-		p->heap[0] = p->heap[p->nheap];
-		heap_sift_down(p, 0);
-	}
-	return top;
-}
-
-/*
- * Job idx is reserved to start at at: the pass at or after at starts it
- * from the heap. A job has one entry, moved when its reservation moves
- * (not one more per move: under SPF most reservations move many times
- * before they fall due). 0, or -1 (ENOMEM).
- */
-static int plan_queue_start(struct backfill_plan *p, uint32_t idx, int64_t at)
-{
-	uint32_t i = p->heap_pos[idx];
-	int64_t old;
-
-	if (i == HEAP_NONE) {
-		if (!plan_grow((void **)&p->heap, &p->heapcap, p->nheap,
-			    sizeof(*p->heap)))
-			return -1;
-		p->heap[p->nheap] = (struct due){at, idx};
-		heap_sift_up(p, p->nheap++);
-		return 0;
-	}
-	old = p->heap[i].t;
-	p->heap[i].t = at;
-	if (at < old)
-		heap_sift_up(p, i);
-	else if (at > old)
-		heap_sift_down(p, i);
-	return 0;
 }
 
 /*
@@ -174,9 +66,10 @@ static int plan_take(struct backfill_plan *p, const struct swf_job *j,
 	uint32_t idx, int64_t at, size_t pos, bool queue_now, int64_t now)
 {
 	if (profile_add(&p->prof, at, at + j->estimate, -j->procs) < 0 ||
-		!plan_grow((void **)&p->pref, &p->pcap, p->plen,
+		!array_grow((void **)&p->pref, &p->pcap, p->plen,
 			sizeof(*p->pref)) ||
-		((queue_now || at > now) && plan_queue_start(p, idx, at) < 0))
+		((queue_now || at > now) &&
+			due_heap_set(&p->starts, idx, at) < 0))
 		return -1;
 	memmove(&p->pref[pos + 1], &p->pref[pos],
 		(p->plen - pos) * sizeof(*p->pref));
@@ -290,12 +183,10 @@ static struct backfill_plan *plan_of(struct backfill_site *s, int64_t now)
 	if (!p)
 		goto nomem;
 	p->hint = calloc(n, sizeof(*p->hint));
-	p->heap_pos = malloc(n * sizeof(*p->heap_pos));
 	p->flags = calloc(n, sizeof(*p->flags));
-	if (!p->hint || !p->heap_pos || !p->flags ||
+	if (!p->hint || !p->flags || due_heap_init(&p->starts, n) < 0 ||
 		plan_site_profile(&p->prof, s, now) < 0)
 		goto nomem;
-	memset(p->heap_pos, 0xff, n * sizeof(*p->heap_pos)); /* HEAP_NONE */
 	p->t_change = INT64_MAX;
 	for (; (idx = queue_next(&s->queue, &pos, INT64_MAX)) != QUEUE_NONE;
 		pos++)
@@ -586,8 +477,8 @@ static int pass_conservative(struct backfill_site *s, int64_t now,
 
 	/* The validated reservations that start now, in queue order. */
 	p->nlist = 0;
-	while (p->nheap && p->heap[0].t <= now) {
-		struct due d = heap_pop(p);
+	while (due_heap_due(&p->starts, now)) {
+		struct due d = due_heap_pop(&p->starts);
 
 		if (!plan_holds(p, d.idx) || p->hint[d.idx] != d.t)
 			continue;
@@ -595,7 +486,7 @@ static int pass_conservative(struct backfill_site *s, int64_t now,
 		if (d.t < now) /* a reservation left in the past */
 			abort();
 #endif
-		if (!plan_grow((void **)&p->list, &p->listcap, p->nlist,
+		if (!array_grow((void **)&p->list, &p->listcap, p->nlist,
 			    sizeof(*p->list)))
 			goto out;
 		p->list[p->nlist++] = d;
@@ -749,7 +640,7 @@ int plan_expected_start(struct backfill_site *s, int64_t now)
 		 * reservation that fell due.
 		 */
 		if (plan_reserve(p, s->jobs, q, now, &at) < 0 ||
-			(at == now && plan_queue_start(p, q, at) < 0)) {
+			(at == now && due_heap_set(&p->starts, q, at) < 0)) {
 			plan_free(s->plan);
 			s->plan = NULL;
 			return -1;

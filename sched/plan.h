@@ -14,14 +14,8 @@
 #include <stdint.h>
 
 #include "backfill.h"
+#include "due_heap.h"
 #include "profile.h"
-
-/*
- * Room for element n of size bytes in *a, of capacity *cap (doubled when
- * full; the site's own arrays grow with it too). False on ENOMEM, *a then
- * unchanged.
- */
-bool plan_grow(void **a, size_t *cap, size_t n, size_t size);
 
 /* Accepts NULL. */
 void plan_free(struct backfill_plan *p);

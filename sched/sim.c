@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "backfill.h"
 #include "carbon.h"
 #include "intensity.h"
@@ -78,18 +79,10 @@ static bool hent_less(const struct hent *a, const struct hent *b)
 
 static int heap_push(struct heap *h, struct hent e)
 {
-	struct hent *grown;
 	size_t i;
 
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 256;
-
-		grown = realloc(h->a, cap * sizeof(*grown));
-		if (!grown)
-			return -1;
-		h->a = grown;
-		h->cap = cap;
-	}
+	if (!array_grow((void **)&h->a, &h->cap, h->n, sizeof(*h->a)))
+		return -1;
 	i = h->n++;
 	h->a[i] = e;
 	while (i > 0) {

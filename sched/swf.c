@@ -18,6 +18,7 @@
 
 #include <zlib.h>
 
+#include "array.h"
 #include "swf.h"
 
 #define SWF_FIELDS 18
@@ -447,7 +448,7 @@ static int parse_job(struct parser *ps, const char *p, const char *end)
 	const struct swf_options *opt = ps->opt;
 	struct workload *w = ps->w;
 	int64_t f[SWF_FIELDS];
-	struct swf_job *job, *grown;
+	struct swf_job *job;
 	int64_t procs, user;
 
 	if (end - p >= SWF_LINE_MAX) {
@@ -465,17 +466,10 @@ static int parse_job(struct parser *ps, const char *p, const char *end)
 		w->dropped++;
 		return 0;
 	}
-	if (w->njobs == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 1024;
-
-		grown = realloc(w->jobs, cap * sizeof(*grown));
-		if (!grown) {
-			swf_errorf(
-				ps->err, ps->name, ps->line, "out of memory");
-			return -1;
-		}
-		w->jobs = grown;
-		ps->cap = cap;
+	if (!array_grow((void **)&w->jobs, &ps->cap, w->njobs,
+		    sizeof(*w->jobs))) {
+		swf_errorf(ps->err, ps->name, ps->line, "out of memory");
+		return -1;
 	}
 	job = &w->jobs[w->njobs++];
 	job->id = field_int(f, F_ID);
