@@ -20,15 +20,15 @@ command -v clang >/dev/null || {
 	exit 1
 }
 
-# carbon_conf.c links the series loader (CARBON_CONF_LOAD_SERIES), which
-# the target never asks for.
+# The parser's sources are compiled here, instrumented (every
+# carbon_conf*.c, however it is split); carbon_conf.c links the series
+# loader (CARBON_CONF_LOAD_SERIES), which the target never asks for.
 clang -g -O1 -std=gnu11 -DFUZZ_LIBFUZZER \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$top/accounting" \
 	$(pkg-config --cflags jansson zlib) \
 	"$top/tests/fuzz/fuzz_carbon_conf.c" \
-	"$top/accounting/carbon_conf.c" "$top/accounting/carbon_conf_lex.c" \
-	"$top/accounting/carbon_conf_records.c" "$top/accounting/nodelist.c" \
+	"$top"/accounting/carbon_conf*.c "$top/accounting/nodelist.c" \
 	"$top/accounting/carbon.c" \
 	"$top/accounting/intensity.c" "$top/accounting/intensity_load.c" \
 	$(pkg-config --libs jansson zlib) -lm \
