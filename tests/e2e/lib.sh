@@ -143,8 +143,8 @@ e2e_truth() {
 	local _
 	for _ in $(seq 50); do
 		e2e_truth_once "$@" && return 0
-		awk -v t1="$3" '!/^#/ { last = $2 } END { exit !(last < t1) }' \
-			"$e2e_state/rapl/$1.truth" || return 1
+		# 2: the log has not reached T1 yet
+		[ $? -eq 2 ] || return 1
 		sleep 0.1
 	done
 	return 1
@@ -163,8 +163,11 @@ e2e_truth_once() {
 		/^#/ { next }
 		{ n++; T[n] = $2; E[n] = $3 }
 		END {
-			a = at(t0); b = at(t1)
-			if (a < 0 || b < 0 || b < a) exit 1
+			a = at(t0)
+			if (a < 0) exit 1
+			if (T[n] < t1) exit 2
+			b = at(t1)
+			if (b < 0 || b < a) exit 1
 			printf "%.3f\n", (b - a) / 1e6
 		}' "$e2e_state/rapl/$1.truth"
 }
