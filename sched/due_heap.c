@@ -10,11 +10,13 @@
 
 int due_heap_init(struct due_heap *h, size_t njobs)
 {
+	size_t bytes = (njobs ? njobs : 1) * sizeof(*h->pos);
+
 	memset(h, 0, sizeof(*h));
-	h->pos = malloc((njobs ? njobs : 1) * sizeof(*h->pos));
+	h->pos = malloc(bytes);
 	if (!h->pos)
 		return -1;
-	memset(h->pos, 0xff, (njobs ? njobs : 1) * sizeof(*h->pos));
+	memset(h->pos, 0xff, bytes); /* DUE_HEAP_NONE */
 	return 0;
 }
 
