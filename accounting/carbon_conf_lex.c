@@ -15,6 +15,8 @@
 
 #include "carbon_conf_parser.h"
 
+/* Each function's contract is in carbon_conf_parser.h. */
+
 int conf_error(struct conf_parser *p, const char *fmt, ...)
 {
 	char msg[400];
@@ -111,7 +113,6 @@ int conf_duration(
 	return 0;
 }
 
-/* "5%" or "5": a fraction in [0, 1). */
 int conf_percent(struct conf_parser *p, const struct conf_token *t, double *out)
 {
 	char buf[64];
@@ -130,7 +131,6 @@ int conf_percent(struct conf_parser *p, const struct conf_token *t, double *out)
 	return 0;
 }
 
-/* Comma-separated names into a NULL-terminated array. */
 int conf_list(struct conf_parser *p, const struct conf_token *t, char ***out)
 {
 	char **list = NULL, *copy, *save = NULL, *s;
@@ -163,7 +163,6 @@ int conf_list(struct conf_parser *p, const struct conf_token *t, char ***out)
 	return 0;
 }
 
-/* A name of a region or partition: letters, digits, "-_.". */
 int conf_name(struct conf_parser *p, const struct conf_token *t)
 {
 	const char *s;
@@ -181,7 +180,6 @@ int conf_name(struct conf_parser *p, const struct conf_token *t)
 
 /* ---- lines ---- */
 
-/* Split a logical line into Key=Value tokens (modifies s). */
 int conf_tokenize(struct conf_parser *p, char *s, struct conf_line *ln)
 {
 	ln->ntok = 0;
@@ -244,7 +242,6 @@ int conf_tokenize(struct conf_parser *p, char *s, struct conf_line *ln)
 	}
 }
 
-/* Refuse Key twice on a line. */
 int conf_repeats(struct conf_parser *p, const struct conf_line *ln)
 {
 	int i, j;
@@ -258,11 +255,6 @@ int conf_repeats(struct conf_parser *p, const struct conf_line *ln)
 	return 0;
 }
 
-/*
- * Next logical line of buf[*pos..len): physical lines joined where one
- * ends in a backslash. Returns a malloc'd string or NULL at the end (or
- * on allocation failure, with *oom set); *first gets its first line number.
- */
 char *conf_next_line(const char *buf, size_t len, size_t *pos, int *lineno,
 	int *first, int *oom)
 {

@@ -17,6 +17,8 @@
 #include "sc_error.h"
 
 #define CONF_MAX_TOKENS 64
+/* Room for carbon_conf_records.c's global keys (checked there). */
+#define CONF_GLOBAL_KEYS_MAX 32
 
 /* One Key=Value of a line; key and value point into the line's copy. */
 struct conf_token {
@@ -43,7 +45,7 @@ struct conf_parser {
 	int defaults_line;
 	size_t node_names; /* in all NodeName lines so far */
 	/* where each global key was set, to refuse a second setting */
-	int global_lines[32];
+	int global_lines[CONF_GLOBAL_KEYS_MAX];
 };
 
 /* "NAME:LINE: message" into p's error. Always -1, errno EINVAL. */

@@ -31,6 +31,9 @@ enum global_key {
 	G_COUNT
 };
 
+_Static_assert(G_COUNT <= CONF_GLOBAL_KEYS_MAX,
+	"struct conf_parser's global_lines has no room for every key");
+
 static const char *const global_keys[G_COUNT] = {
 	[G_PUE] = "PUE",
 	[G_DEFAULT_REGION] = "DefaultRegion",
