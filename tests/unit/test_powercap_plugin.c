@@ -1576,7 +1576,8 @@ END_TEST
  * Which step holds its allocation's idle share: the batch step, a step of
  * a job without one; not an srun step inside a batch job, nor the extern
  * step. A node doing nothing (no busy time) over 2 s at 160 W with 40 W
- * idle gives the holder 80 J x 1/4 = 20 J.
+ * idle gives the holder 80 J x 1/4 = 20 J. Told from the environment the
+ * step had when it was set, not the one it has at a poll.
  */
 struct holder_case {
 	uint32_t step_id;
@@ -1599,12 +1600,19 @@ START_TEST(test_share_holder)
 	for (i = 0; i < sizeof(holder_cases) / sizeof(holder_cases[0]); i++) {
 		const struct holder_case *tc = &holder_cases[i];
 		char *env[] = {other, tc->in_batch ? batch_env : NULL, NULL};
+		char *swapped[] = {
+			other, tc->in_batch ? NULL : batch_env, NULL};
 		stepd_step_rec_t *step = make_step(tc->step_id, env);
 		acct_gather_energy_t rec = {0};
 
 		write_proc_stat(5000);
 		daemon_start(SLURMSTEPD, SHARE_CONF);
 		ck_assert_int_eq(plug.set_data(ENERGY_DATA_STEP_PTR, step), 0);
+		/*
+		 * As slurmstepd's main thread does at each task's end (and
+		 * frees the old array): the polls must not read it again.
+		 */
+		step->env = swapped;
 		step_joules(&rec);
 		sim_run(2000);
 		ck_assert_msg(step_joules(&rec) == tc->joules,

@@ -127,6 +127,7 @@ static struct {
 	bool step_rec_set;
 	/* slurmstepd, PowercapShare=cpu: the step's share */
 	stepd_step_rec_t *step; /* ENERGY_DATA_STEP_PTR */
+	bool step_holds_idle;	/* holds_idle(step), when it was set */
 	struct cpu_share_tracker tracker;
 	struct cpu_share_record share_rec;
 	bool share_set;
@@ -520,6 +521,9 @@ static void log_step_split(uint64_t uj)
  * puts ENVIRONMENT=BATCH in the batch script's environment, which its
  * srun steps inherit, src/common/env.c); never the extern step, whose
  * record has no CPU count (req.c's _spawn_prolog_stepd sets no node_cpus).
+ * Asked once, when the step is set, before any task starts: at each task's
+ * end slurmstepd's main thread swaps step->env for a new array and frees
+ * the old one (mgr.c, _wait_for_any_task), under no lock a poll could take.
  */
 static bool holds_idle(const stepd_step_rec_t *step)
 {
@@ -602,7 +606,7 @@ static void fill_share(acct_gather_energy_t *e)
 		.idle_uw = pc.opts.idle_uw,
 		.cpus = pc.step ? pc.step->cpus : 0,
 		.node_cpus = (&conf && conf) ? conf->cpus : 0,
-		.holder = holds_idle(pc.step),
+		.holder = pc.step_holds_idle,
 	};
 	const struct cpu_share_record *r = &pc.share_rec;
 	uint64_t cpu = 0, busy = 0, uj;
@@ -835,6 +839,7 @@ extern int acct_gather_energy_p_set_data(
 		/* slurmstepd's step (slurmstepd.c, before job_manager()): its
 		 * processes, CPUs and kind, for PowercapShare=cpu. */
 		pc.step = data;
+		pc.step_holds_idle = holds_idle(pc.step);
 		cpu_share_tracker_free(&pc.tracker);
 		cpu_share_tracker_init(&pc.tracker, (int)getpid());
 		break;
