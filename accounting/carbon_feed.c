@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "carbon_feed.h"
 
@@ -20,7 +21,13 @@ struct file_id {
 	struct timespec mtime;
 };
 
-enum series_state { SERIES_NONE, SERIES_OK, SERIES_BAD, SERIES_STALE };
+enum series_state {
+	SERIES_NONE,
+	SERIES_OK,
+	SERIES_BAD,
+	SERIES_STALE,
+	SERIES_ENDED
+};
 
 struct feed_region {
 	struct intensity_series *series;
@@ -197,6 +204,20 @@ static void refresh_region(struct carbon_feed *f, size_t i, time_t now)
 		region_problem(f, fr, r, SERIES_STALE, why);
 		return;
 	}
+	/* a file rewritten with old data is fresh by its time, not by this */
+	if (now >= intensity_series_end(fr->series)) {
+		time_t end = (time_t)intensity_series_end(fr->series);
+		struct tm tm;
+		char at[32] = "?";
+
+		if (gmtime_r(&end, &tm))
+			strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(why, sizeof(why), "forecast %s has ended: its last "
+					   "interval ends at %s",
+			r->path, at);
+		region_problem(f, fr, r, SERIES_ENDED, why);
+		return;
+	}
 	region_ok(f, fr, r);
 }
 
@@ -281,6 +302,9 @@ const struct intensity_series *carbon_feed_forecast(
 		return fr->series;
 	case SERIES_STALE:
 		*why = "the forecast is stale";
+		return NULL;
+	case SERIES_ENDED:
+		*why = "the forecast has ended";
 		return NULL;
 	default:
 		*why = "the forecast is missing or unreadable";

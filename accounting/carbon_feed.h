@@ -39,7 +39,8 @@ void carbon_feed_destroy(struct carbon_feed *f);
  * Look at the files again if CARBON_FEED_CHECK_S passed since the last
  * look (or force): a changed carbon.conf is reloaded (a broken one leaves
  * no configuration: plugins then pass jobs through), a changed series is
- * reloaded, and each series' age is checked against ForecastMaxAge.
+ * reloaded, and each series' age is checked against ForecastMaxAge and
+ * its last interval's end against now.
  */
 void carbon_feed_refresh(struct carbon_feed *f, time_t now, bool force);
 
@@ -51,8 +52,8 @@ unsigned carbon_feed_generation(const struct carbon_feed *f);
 
 /*
  * The forecast of region r (of carbon_feed_conf), or NULL when it is a
- * constant, missing, unreadable or older than ForecastMaxAge; why (may be
- * NULL) then gets a static reason.
+ * constant, missing, unreadable, older than ForecastMaxAge or ended (at the
+ * last look); why (may be NULL) then gets a static reason.
  */
 const struct intensity_series *carbon_feed_forecast(
 	const struct carbon_feed *f, const struct carbon_region *r,

@@ -235,19 +235,34 @@ long shift_choose_site(const struct shift_site *sites, size_t n, int64_t now,
 	return best;
 }
 
-double shift_carbon_ratio(const struct intensity_series *s, int64_t t0)
+/* Intensity at t0 over the least of [t0, t1), minus 1; 0 if that is <= 0. */
+static double carbon_ratio_over(
+	const struct intensity_series *s, int64_t t0, int64_t t1)
 {
 	double now, lo;
 	int64_t t = t0;
 
-	if (!s)
-		return 0.0;
 	now = lo = intensity_series_at(s, t0);
-	while ((t = intensity_series_next_change(s, t)) < t0 + 86400) {
+	while ((t = intensity_series_next_change(s, t)) < t1) {
 		double v = intensity_series_at(s, t);
 
 		if (v < lo)
 			lo = v;
 	}
 	return lo > 0 ? now / lo - 1.0 : 0.0;
+}
+
+double shift_carbon_ratio(const struct intensity_series *s, int64_t t0)
+{
+	return s ? carbon_ratio_over(s, t0, t0 + DAY) : 0.0;
+}
+
+double shift_carbon_ratio_live(const struct intensity_series *s, int64_t t0)
+{
+	int64_t end;
+
+	if (!s || t0 < intensity_series_start(s) ||
+		t0 >= (end = intensity_series_end(s)))
+		return 0.0;
+	return carbon_ratio_over(s, t0, end - t0 < DAY ? end : t0 + DAY);
 }

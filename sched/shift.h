@@ -25,10 +25,20 @@ int forecast_parse(const char *name, enum forecast_kind *kind);
 /*
  * The carbon variable c of a learned policy (policy.h): the intensity at t0
  * over the least intensity of [t0, t0 + 24 h), minus 1 (>= 0; 0 without a
- * series or when that least value is <= 0). Unix seconds. The simulator,
- * carbonlearn's training and the live site_factor plugin all use this.
+ * series or when that least value is <= 0). Unix seconds. The simulator
+ * and carbonlearn's training use this: their series repeat (intensity.h).
  */
 double shift_carbon_ratio(const struct intensity_series *s, int64_t t0);
+
+/*
+ * The same c from a live forecast, which does not repeat: over the part of
+ * [t0, t0 + 24 h) the series covers, and 0 (unknown) when t0 is outside
+ * [start, end). The live site_factor plugin uses this: a forecast that
+ * ended (a fetcher that stopped) or ends within the day must not lend c
+ * values from its own start.
+ */
+double shift_carbon_ratio_live(
+	const struct intensity_series *s, int64_t t0);
 
 /*
  * Forecast of the integral of intensity over [t0, t1) (gCO2e/kWh times

@@ -1,5 +1,5 @@
 #!/bin/bash
-# e2e-seconds: 264 (alone, on CI; tests/e2e/run.sh starts the longest first)
+# e2e-seconds: 450 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # site_factor/carbon orders the pending queue as the policy does: with the
 # other priority weights at zero, `squeue --sort=-p -t PD` lists the pending
 # jobs in exactly the order an independent model of the policy
@@ -10,6 +10,7 @@
 # with a carbon term reads c from the region's forecast file: a forecast of
 # 300 g now and 100 g later in the day gives c = 300 / 100 - 1 = 2, and
 # 2*q*c - 3*q orders by ascending CPUs (by descending ones if c were 0).
+# A forecast that ended (its file freshly written) gives c = 0.
 #
 # All nodes are held by a blocker job, so 24 jobs of 1 to 32 CPUs and 5 min
 # to 10 h limits, submitted a second apart, pend. The check is made after
@@ -53,7 +54,7 @@ e2e_start --nodes 2 --cpus 32 --energy none --rapl empty \
 	--carbon-conf "$e2e_state.in/carbon.conf"
 ctld_log=$e2e_state/log/slurmctld.log
 
-blocker=$(sbatch --parsable -N2 --exclusive -t 30 -o /dev/null --wrap 'sleep 600') ||
+blocker=$(sbatch --parsable -N2 --exclusive -t 30 -o /dev/null --wrap 'sleep 1500') ||
 	e2e_bail "sbatch of the blocker failed"
 running() { [ "$(squeue -h -j "$blocker" -o %T)" = RUNNING ]; }
 e2e_wait_for "the blocker to run" 60 running || e2e_bail "the blocker does not run"
@@ -144,5 +145,28 @@ e2e_say "carbon-learned: by CPUs, up   $(echo "$want" | tr '\n' ' ')"
 [ "$got" = "$want" ] ||
 	e2e_fail "carbon-learned: not by ascending CPUs: c was not read as 2"
 
+# The fetcher writes a forecast that ended 2 h ago (fresh by its file
+# time): c is unknown, 0, and -3*q orders by descending CPUs. Repeated
+# past its end, the series would read 300 now and 100 later: c = 2 again.
+{
+	echo "Time,Carbon Intensity"
+	for ((t = t0 - 26 * 3600; t < t0 - 2 * 3600; t += 600)); do
+		v=300
+		[ $t -ge $((t0 - 5 * 3600)) ] && v=100
+		echo "$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S'),$v"
+	done
+} > "$e2e_state/etc/here.csv.new"
+mv "$e2e_state/etc/here.csv.new" "$e2e_state/etc/here.csv"
+ended() { grep -q "site_factor/carbon: region here: forecast .* has ended" "$ctld_log"; }
+e2e_wait_for "the ended forecast to be seen" 150 ended ||
+	e2e_fail "an ended forecast is not logged as ended"
+wait_update carbon-learned 200 || e2e_bail "no update after the forecast ended"
+got=$(squeue --sort=-p,i -t PD -h -o '%i')
+want=$(squeue -t PD -h -o '%i|%C' | sort -t'|' -k2,2nr -k1,1n | cut -d'|' -f1)
+e2e_say "ended forecast: squeue order  $(echo "$got" | tr '\n' ' ')"
+e2e_say "ended forecast: by CPUs, down $(echo "$want" | tr '\n' ' ')"
+[ "$got" = "$want" ] ||
+	e2e_fail "ended forecast: not by descending CPUs: c was not taken as 0"
+
 scancel "${ids[@]}" "$blocker" 2>/dev/null
-[ "$e2e_failed" -eq 0 ] && e2e_say "F1, SPF, a learned file with F1's formula and one with a carbon term order as expected, reloaded without a restart"
+[ "$e2e_failed" -eq 0 ] && e2e_say "F1, SPF, a learned file with F1's formula and one with a carbon term order as expected, reloaded without a restart; an ended forecast gives c = 0"

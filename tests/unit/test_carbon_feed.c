@@ -504,6 +504,53 @@ START_TEST(test_stale)
 }
 END_TEST
 
+/*
+ * A forecast whose last interval has ended (a fetcher that keeps writing
+ * the same old data: fresh by its time) is not in force, logged once, and
+ * in force again once a forecast reaching past now is written.
+ */
+START_TEST(test_ended)
+{
+	char series[PATH_SIZE + 32], want[PATH_SIZE + 300];
+	struct log_record log;
+	struct carbon_feed *f;
+	const char *why = NULL;
+	int i;
+
+	clean_dir();
+	in_dir(series, "gb.csv");
+	write_series("gb.csv", NOW, 100); /* 00:00 to 04:00 */
+	write_conf(NOW, "f1", "gb.csv", "6h");
+	f = feed_at(NOW, &log);
+	carbon_feed_refresh(f, NOW + 4 * 3600 - 60, false);
+	ck_assert_ptr_nonnull(carbon_feed_forecast(f, region(f, "gb"), NULL));
+	ck_assert_uint_eq(log.errors, 0);
+
+	carbon_feed_refresh(f, NOW + 4 * 3600, false);
+	ck_assert_ptr_null(carbon_feed_forecast(f, region(f, "gb"), &why));
+	ck_assert_str_eq(why, "the forecast has ended");
+	snprintf(want, sizeof(want),
+		"region gb: forecast %s has ended: its last interval ends at "
+		"2026-01-01T04:00:00Z; jobs in its partitions are not shifted "
+		"until a good forecast is there",
+		series);
+	ck_assert_str_eq(last_line(&log), want);
+	for (i = 1; i <= 30; i++)
+		carbon_feed_refresh(f, NOW + 4 * 3600 + 60 * i, i % 7 == 0);
+	ck_assert_uint_eq(log.errors, 1);
+
+	write_file("gb.csv", NOW + 5 * 3600,
+		"Time,Carbon Intensity\n"
+		"2026-01-01 05:00:00,120\n"
+		"2026-01-01 06:00:00,80\n");
+	carbon_feed_refresh(f, NOW + 5 * 3600 + 60, false);
+	ck_assert_ptr_nonnull(carbon_feed_forecast(f, region(f, "gb"), NULL));
+	ck_assert_int_eq(log.level[log.n - 1], CARBON_FEED_INFO);
+	ck_assert_uint_eq(log.errors, 1);
+	carbon_feed_destroy(f);
+}
+END_TEST
+
 /* Without a log function the feed works the same, silently. */
 START_TEST(test_no_log)
 {
@@ -535,6 +582,7 @@ static Suite *carbon_feed_suite(void)
 	tcase_add_test(tc, test_check_interval);
 	tcase_add_test(tc, test_series_missing);
 	tcase_add_test(tc, test_stale);
+	tcase_add_test(tc, test_ended);
 	tcase_add_test(tc, test_no_log);
 	suite_add_tcase(s, tc);
 	return s;

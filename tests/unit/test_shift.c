@@ -67,6 +67,38 @@ START_TEST(test_carbon_ratio)
 }
 END_TEST
 
+/*
+ * c from a live forecast does not wrap. Hourly samples for 12 h: 50 on
+ * [0, 2 h), 200 on [2 h, 10 h), 100 on [10 h, 12 h). At 3 h the forecast
+ * left is 200 then 100: c = 200 / 100 - 1 = 1 (repeated, the series would
+ * bring back its 50: 3). Outside [0, 12 h) nothing is known: 0 (repeated,
+ * 1 h before the start reads as 11 h: 100 / 50 - 1 = 1).
+ */
+START_TEST(test_carbon_ratio_live)
+{
+	int64_t t[12];
+	double v[12];
+	struct intensity_series *s;
+
+	for (int i = 0; i < 12; i++) {
+		t[i] = i * H;
+		v[i] = i < 2 ? 50 : i < 10 ? 200 : 100;
+	}
+	s = make(t, v, 12);
+	ck_assert_int_eq(intensity_series_end(s), 12 * H);
+	ck_assert_double_eq_tol(shift_carbon_ratio_live(s, 3 * H), 1.0, 1e-12);
+	ck_assert_double_eq_tol(shift_carbon_ratio(s, 3 * H), 3.0, 1e-12);
+	ck_assert_double_eq_tol(
+		shift_carbon_ratio_live(s, 11 * H + 1), 0.0, 1e-12);
+	ck_assert(shift_carbon_ratio_live(s, 12 * H) == 0.0);
+	ck_assert(shift_carbon_ratio_live(s, 100 * DAY) == 0.0);
+	ck_assert(shift_carbon_ratio_live(s, -H) == 0.0);
+	ck_assert_double_eq_tol(shift_carbon_ratio(s, -H), 1.0, 1e-12);
+	ck_assert(shift_carbon_ratio_live(NULL, 0) == 0.0);
+	intensity_series_destroy(s);
+}
+END_TEST
+
 START_TEST(test_forecast_names)
 {
 	size_t i;
@@ -328,6 +360,7 @@ static Suite *shift_suite(void)
 	tcase_add_test(tc, test_best_start_brute_force);
 	tcase_add_test(tc, test_best_start_brute_force_persistence);
 	tcase_add_test(tc, test_carbon_ratio);
+	tcase_add_test(tc, test_carbon_ratio_live);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,11 +9,12 @@
  * A thin adapter: sched/policy.c scores a job from plain values (p = its
  * time limit, q = its CPUs, r = submit - the oldest pending job's submit,
  * w = its wait; for a learned policy with a carbon term, c from its
- * partition's region's forecast by shift_carbon_ratio, as carbonsim and
- * carbonlearn compute it) and sched/priority_rank.c turns the scores of all
- * pending jobs into factors in [1, SiteFactorMax] by rank. carbon.conf (next to
- * slurm.conf, carbon.conf(5)) names the policy; a broken or missing file
- * is logged once and leaves every factor neutral.
+ * partition's region's forecast by shift_carbon_ratio_live: as carbonsim
+ * and carbonlearn compute it, over the forecast's own span only) and
+ * sched/priority_rank.c turns the scores of all pending jobs into factors
+ * in [1, SiteFactorMax] by rank. carbon.conf (next to slurm.conf,
+ * carbon.conf(5)) names the policy; a broken or missing file is logged
+ * once and leaves every factor neutral.
  */
 #include "config.h"
 
@@ -154,7 +155,8 @@ struct c_memo {
 /*
  * c where the job will run: its partition's region's forecast now over its
  * day-ahead minimum, minus 1; 0 for policies without c, or without a
- * region or a usable forecast (policy.h: 0 when unknown).
+ * region or a usable forecast, or one that does not cover now (policy.h:
+ * 0 when unknown).
  */
 static double carbon_of(const job_record_t *job_ptr, int64_t now,
 	struct c_memo *m)
@@ -170,7 +172,8 @@ static double carbon_of(const job_record_t *job_ptr, int64_t now,
 	for (size_t i = 0; i < m->n; i++)
 		if (m->region[i] == r)
 			return m->c[i];
-	c = shift_carbon_ratio(carbon_feed_forecast(sf.feed, r, NULL), now);
+	c = shift_carbon_ratio_live(
+		carbon_feed_forecast(sf.feed, r, NULL), now);
 	if (m->n < C_MEMO) {
 		m->region[m->n] = r;
 		m->c[m->n++] = c;
