@@ -10,7 +10,8 @@
 # with a carbon term reads c from the region's forecast file: a forecast of
 # 300 g now and 100 g later in the day gives c = 300 / 100 - 1 = 2, and
 # 2*q*c - 3*q orders by ascending CPUs (by descending ones if c were 0).
-# A forecast that ended (its file freshly written) gives c = 0.
+# A forecast that ended (its file freshly written) gives c = 0. A broken
+# carbon.conf sets every pending job's site factor back to neutral.
 #
 # All nodes are held by a blocker job, so 24 jobs of 1 to 32 CPUs and 5 min
 # to 10 h limits, submitted a second apart, pend. The check is made after
@@ -168,5 +169,17 @@ e2e_say "ended forecast: by CPUs, down $(echo "$want" | tr '\n' ' ')"
 [ "$got" = "$want" ] ||
 	e2e_fail "ended forecast: not by descending CPUs: c was not taken as 0"
 
+# A broken carbon.conf: every pending job's factor goes back to neutral
+# (sprio's SITE 0), not only those of jobs submitted since.
+write_conf "$e2e_state/etc/carbon.conf.new" no-such-policy
+mv "$e2e_state/etc/carbon.conf.new" "$e2e_state/etc/carbon.conf"
+neutral() { grep -q "site_factor/carbon: no usable PriorityPolicy: the site factors of ${#ids[@]} pending" "$ctld_log"; }
+e2e_wait_for "the factors to be reset" 200 neutral ||
+	e2e_fail "a broken carbon.conf did not reset the ${#ids[@]} pending jobs' factors"
+sleep 3 # the priorities follow the factors in the same pass
+sites=$(sprio -h -o '%i %S' -j "$(IFS=,; echo "${ids[*]}")" | awk '{print $2}' | sort -u)
+e2e_say "broken carbon.conf: site factors of the pending jobs: $(echo "$sites" | tr '\n' ' ')"
+[ "$sites" = 0 ] || e2e_fail "broken carbon.conf: pending jobs kept site factors: $sites"
+
 scancel "${ids[@]}" "$blocker" 2>/dev/null
-[ "$e2e_failed" -eq 0 ] && e2e_say "F1, SPF, a learned file with F1's formula and one with a carbon term order as expected, reloaded without a restart; an ended forecast gives c = 0"
+[ "$e2e_failed" -eq 0 ] && e2e_say "F1, SPF, a learned file with F1's formula and one with a carbon term order as expected, reloaded without a restart; an ended forecast gives c = 0; a broken carbon.conf leaves every factor neutral"

@@ -14,7 +14,7 @@
  * sched/priority_rank.c turns the scores of all pending jobs into factors
  * in [1, SiteFactorMax] by rank. carbon.conf (next to slurm.conf,
  * carbon.conf(5)) names the policy; a broken or missing file is logged
- * once and leaves every factor neutral.
+ * once and sets every pending job's factor back to neutral.
  */
 #include "config.h"
 
@@ -66,6 +66,7 @@ static struct {
 	struct rank_job *scratch;
 	size_t scratch_cap;
 	size_t ties_logged;
+	bool factors_set; /* a factor was set since the last neutral reset */
 } sf = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
@@ -250,9 +251,12 @@ extern void site_factor_p_set(job_record_t *job_ptr)
 	slurm_mutex_lock(&sf.lock);
 	refresh(now);
 	if (!sf.have_policy || !job_ptr->details) {
+		/* a requeued or updated job may still hold an old factor */
+		job_ptr->site_factor = NICE_OFFSET;
 		slurm_mutex_unlock(&sf.lock);
 		return;
 	}
+	sf.factors_set = true;
 	/* the first job since an empty ranking is the origin */
 	if (!sf.ranks.n)
 		sf.ranks.origin = job_ptr->details->submit_time;
@@ -298,6 +302,39 @@ static void log_ties(size_t n)
 	sf.ties_logged = sf.ranks.ties;
 }
 
+static int neutral_factor(void *x, void *arg)
+{
+	job_record_t *job_ptr = x;
+	size_t *n = arg;
+
+	if (IS_JOB_PENDING(job_ptr) && job_ptr->site_factor != NICE_OFFSET) {
+		job_ptr->site_factor = NICE_OFFSET;
+		(*n)++;
+	}
+	return SLURM_SUCCESS;
+}
+
+/*
+ * The policy is gone (carbon.conf broken, or its learned file): every
+ * pending job's factor back to neutral, once, so that the jobs ranked
+ * before do not keep millions of points over those submitted since.
+ */
+static void reset_factors(void)
+{
+	uint32_t max = sf.ranks.max;
+	size_t n = 0;
+
+	if (!sf.factors_set || !job_list)
+		return;
+	list_for_each(job_list, neutral_factor, &n);
+	rank_release(&sf.ranks);
+	sf.ranks.max = max;
+	sf.factors_set = false;
+	error("%s: no usable PriorityPolicy: the site factors of %zu "
+	      "pending job(s) are neutral until carbon.conf is mended",
+		plugin_type, n);
+}
+
 /* Every pending job re-scored with the current origin and wait. */
 extern void site_factor_p_update(void)
 {
@@ -308,10 +345,16 @@ extern void site_factor_p_update(void)
 
 	slurm_mutex_lock(&sf.lock);
 	refresh(now);
-	if (!sf.have_policy || !job_list) {
+	if (!sf.have_policy) {
+		reset_factors();
 		slurm_mutex_unlock(&sf.lock);
 		return;
 	}
+	if (!job_list) {
+		slurm_mutex_unlock(&sf.lock);
+		return;
+	}
+	sf.factors_set = true;
 	list_for_each(job_list, collect_pending, &c);
 	for (i = 0; i < c.n; i++)
 		fill(&sf.scratch[i], sf.scratch[i].handle, c.origin, now,
