@@ -665,6 +665,12 @@ static void fill_step(acct_gather_energy_t *e)
 		pc.step_rec_set = true;
 	}
 	fill_unknown(e);
+	/*
+	 * A step's power goes to its TRES out fields (common_jag.c), which
+	 * know no "unknown": NO_VAL would show as 4294967294 W in sstat and
+	 * stay the step's maximum. Its energy, NO_VAL64, is what says so.
+	 */
+	e->current_watts = 0;
 	if (pc.conf_error[0])
 		return;
 	if (pc.opts.share == POWERCAP_SHARE_CPU && running_in_slurmstepd()) {
@@ -676,7 +682,6 @@ static void fill_step(acct_gather_energy_t *e)
 	e->consumed_energy = uj / RAPL_UJ_PER_J;
 	e->base_consumed_energy = pc.step_rec.start_uj / RAPL_UJ_PER_J;
 	e->previous_consumed_energy = pc.node.meter.last_uj / RAPL_UJ_PER_J;
-	e->current_watts = 0;
 	if (!node_energy_current_watts(&pc.node, &w))
 		e->current_watts = round_watts(w);
 	if (!node_energy_record_watts(&pc.step_rec, &pc.node, &w))
