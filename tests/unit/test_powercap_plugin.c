@@ -648,8 +648,9 @@ static const struct call calls[] = {
 	/* A second task's first read: the step's energy, not 0. */
 	{"second task's record", 500, ENERGY_DATA_NODE_ENERGY_UP, false, 1,
 		STEP, 160, true},
-	{"node energy (no read)", 700, ENERGY_DATA_NODE_ENERGY, false, 0, OPEN,
-		160, false},
+	/* slurmstepd asks NODE_ENERGY for a step that profiles energy */
+	{"node energy (reads)", 700, ENERGY_DATA_NODE_ENERGY, false, 0, STEP,
+		160, true},
 	{"struct (no read)", 0, ENERGY_DATA_STRUCT, false, 0, OPEN, 160, false},
 	{"joules task (reads)", 0, ENERGY_DATA_JOULES_TASK, false, 0, OPEN, 160,
 		true},
@@ -658,8 +659,8 @@ static const struct call calls[] = {
 	{"reconfig", 0, ENERGY_DATA_RECONFIG, true, 0, NONE, 0, false},
 	{"task poll after all", 1000, ENERGY_DATA_NODE_ENERGY_UP, false, 0,
 		STEP, 160, true},
-	{"node energy after all", 0, ENERGY_DATA_NODE_ENERGY, false, 0, OPEN,
-		160, false},
+	{"node energy after all", 0, ENERGY_DATA_NODE_ENERGY, false, 0, STEP,
+		160, true},
 };
 
 START_TEST(test_request_types)
@@ -1516,7 +1517,7 @@ START_TEST(test_share_cpu)
 	static const int busy_times[] = {4, 3, 2, 1, 5};
 	stepd_step_rec_t *step = make_step(SLURM_BATCH_SCRIPT, NULL);
 	acct_gather_energy_t rec = {0};
-	uint64_t busy = 1000, c0, e0;
+	uint64_t busy = 1000, c0, e0, got_share;
 	double want = 0;
 	size_t i;
 
@@ -1553,8 +1554,15 @@ START_TEST(test_share_cpu)
 	ck_assert_int_ge(logged("step share"), 1);
 	ck_assert_int_ge(logged("idle for 1 of 4 CPUs"), 1);
 	ck_assert_int_eq(logged("error"), 0);
-	/* The node's own record is still the whole node. */
-	assert_joules(get(ENERGY_DATA_NODE_ENERGY).consumed_energy, truth_uj);
+	/*
+	 * A step that profiles energy is asked NODE_ENERGY instead
+	 * (common_jag.c): its share too, not the node's. slurmd's record
+	 * (STRUCT) is still the whole node.
+	 */
+	got_share = step_joules(&rec);
+	ck_assert_uint_eq(get(ENERGY_DATA_NODE_ENERGY).consumed_energy,
+		got_share);
+	assert_joules(get(ENERGY_DATA_STRUCT).consumed_energy, truth_uj);
 
 	/* /proc/stat that cannot be read: unknown for good, said once. */
 	put("..", "test-proc-stat", "garbage\n");

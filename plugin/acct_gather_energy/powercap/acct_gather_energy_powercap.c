@@ -804,8 +804,22 @@ extern int acct_gather_energy_p_get_data(
 		(void)poll_zones();
 		fill_step(data);
 		break;
-	case ENERGY_DATA_STRUCT:
 	case ENERGY_DATA_NODE_ENERGY:
+		/*
+		 * slurmstepd asks this instead of NODE_ENERGY_UP when the job
+		 * profiles energy (common_jag.c): the step's energy, its share
+		 * with PowercapShare=cpu, from a fresh reading so that the
+		 * share's energy and CPU intervals line up. slurmd's node
+		 * record otherwise.
+		 */
+		if (running_in_slurmstepd()) {
+			(void)poll_zones();
+			fill_step(data);
+		} else {
+			fill_node(data);
+		}
+		break;
+	case ENERGY_DATA_STRUCT:
 		fill_node(data);
 		break;
 	case ENERGY_DATA_LAST_POLL:
