@@ -3,9 +3,9 @@
 # job_submit/carbon on a real controller: a job in a deferrable partition
 # gets a begin time at the start of the forecast's low window, its
 # submitter reads why, `scontrol show job` shows the trace in AdminComment,
-# and the job starts at that time. --begin (the opt-out), a dependency and
-# an exempt account are left alone; a job listing partitions in two
-# regions goes to the cleaner one. With the forecast missing, then stale,
+# and the job starts at that time. --begin (the opt-out), a dependency, an
+# exempt account, a deadline and salloc are left alone; a job listing
+# partitions in two regions goes to the cleaner one. With the forecast missing, then stale,
 # then with carbon.conf broken, jobs pass through unchanged (never
 # rejected) and each problem is logged once, not per job; a controller
 # started with a broken carbon.conf accepts jobs too.
@@ -99,7 +99,18 @@ submit -p green -t 3 --dependency="afterany:$deferred"
 not_deferred "$id" "dependency"
 submit -p green -t 3 -A urgent
 not_deferred "$id" "exempt account"
-e2e_say "--begin=now, a dependency and the exempt account: not deferred"
+submit -p green -t 3 --deadline=now+2hours
+not_deferred "$id" "deadline"
+# salloc: no batch script, someone at a terminal; deferred, it would wait
+# for the low window (3 min) and time out here
+said=$(timeout 60 salloc -p green -t 3 --no-shell 2>&1)
+id=$(echo "$said" | sed -n 's/.*job allocation \([0-9][0-9]*\).*/\1/p' | head -n1)
+case $said in *"Granted job allocation"*) ;;
+*) e2e_fail "salloc: no allocation within 60 s: $said" ;; esac
+case $said in *"deferred to"*) e2e_fail "salloc was deferred: $said" ;; esac
+[ -z "$id" ] || not_deferred "$id" "salloc"
+[ -z "$id" ] || scancel "$id"
+e2e_say "--begin=now, a dependency, the exempt account, a deadline and salloc: not deferred"
 
 # 3. space shifting: green (gb, 300 now) or nordic (30): nordic
 submit -p green,nordic -t 3 --begin=now

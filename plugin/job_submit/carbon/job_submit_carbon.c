@@ -142,9 +142,10 @@ static char *account_of(const job_desc_msg_t *job_desc)
 
 /*
  * Why a job is not shifted at all, or NULL. The user's own begin time,
- * dependency or reservation is never overridden (--begin=now is the
- * documented opt-out); heterogeneous job components and exempt accounts
- * or QOS pass through.
+ * dependency, deadline or reservation is never overridden (--begin=now is
+ * the documented opt-out); interactive allocations (salloc, srun: no
+ * batch script; someone is waiting at a terminal), heterogeneous job
+ * components and exempt accounts or QOS pass through.
  */
 static const char *left_alone(const struct carbon_conf *conf,
 	const job_desc_msg_t *job_desc)
@@ -152,8 +153,12 @@ static const char *left_alone(const struct carbon_conf *conf,
 	char *acct;
 	bool exempt;
 
+	if (!job_desc->script)
+		return "an interactive allocation (no batch script)";
 	if (job_desc->begin_time)
 		return "the job has its own begin time";
+	if (job_desc->deadline)
+		return "the job has a deadline";
 	if (job_desc->dependency && job_desc->dependency[0])
 		return "the job has a dependency";
 	if (job_desc->reservation && job_desc->reservation[0])
