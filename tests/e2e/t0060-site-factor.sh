@@ -1,12 +1,13 @@
 #!/bin/bash
-# e2e-seconds: 450 (alone, on CI; tests/e2e/run.sh starts the longest first)
+# e2e-seconds: 560 (alone, on CI; tests/e2e/run.sh starts the longest first)
 # site_factor/carbon orders the pending queue as the policy does: with the
 # other priority weights at zero, `squeue --sort=-p -t PD` lists the pending
 # jobs in exactly the order an independent model of the policy
 # (policy_order.py, no code shared with sched/policy.c) computes from the
 # same jobs, for F1 and then, after carbon.conf is changed on the running
 # controller (no restart), for SPF; no two pending jobs share a priority.
-# Then learned policy files: one with F1's formula orders as F1, and one
+# Then learned policy files: one with F1's formula orders as F1, then as
+# SPF once retrained in place (carbon.conf untouched), and one
 # with a carbon term reads c from the region's forecast file: a forecast of
 # 300 g now and 100 g later in the day gives c = 300 / 100 - 1 = 2, and
 # 2*q*c - 3*q orders by ascending CPUs (by descending ones if c were 0).
@@ -118,6 +119,17 @@ write_conf "$e2e_state/etc/carbon.conf.new" "learned:$e2e_state/etc/f1-learned.p
 mv "$e2e_state/etc/carbon.conf.new" "$e2e_state/etc/carbon.conf"
 wait_update f1-learned 200 || e2e_bail "the learned policy file was not taken"
 check_order f1-learned f1
+
+# The file retrained in place (carbon.conf untouched): its new version, a
+# function of p alone, orders as SPF from the next look at the file.
+cat > "$e2e_state/etc/f1-learned.policy.new" <<POLICY
+# retrained: shortest limit first
+name = retrained
+score = p
+POLICY
+mv "$e2e_state/etc/f1-learned.policy.new" "$e2e_state/etc/f1-learned.policy"
+wait_update retrained 200 || e2e_bail "the retrained policy file was not taken"
+check_order retrained spf
 
 # A learned policy with a carbon term, c from the forecast of the jobs'
 # region: 300 g/kWh until 3 h from now, then 100 for an hour.

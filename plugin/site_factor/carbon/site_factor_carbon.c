@@ -67,6 +67,8 @@ static struct {
 	size_t scratch_cap;
 	size_t ties_logged;
 	bool factors_set; /* a factor was set since the last neutral reset */
+	time_t learned_checked; /* a learned policy file last looked at */
+	char learned_why[512];	/* why its new version is refused, logged */
 } sf = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
@@ -104,15 +106,54 @@ static char *conf_path(void)
 	return path;
 }
 
-/* Read the policy again when carbon.conf was reloaded. */
+/* How often a learned policy file is looked at for a new version (s). */
+#define LEARNED_CHECK_S 60
+
+/*
+ * A learned policy file rewritten in place (carbonlearn run again) is a
+ * new version, which policy_load tells by its inode, size and mtime:
+ * looked at once a minute, as carbon.conf is. A version that cannot be
+ * loaded leaves the one in force, logged once.
+ */
+static void refresh_learned(const struct carbon_conf *c, time_t now)
+{
+	struct sc_error err = {{0}};
+	enum policy_kind k;
+
+	if (!c || !sf.have_policy || sf.policy < POLICY_LEARNED ||
+		(now >= sf.learned_checked &&
+			now - sf.learned_checked < LEARNED_CHECK_S))
+		return;
+	sf.learned_checked = now;
+	if (policy_load(c->priority_policy, &k, &err) < 0) {
+		if (strcmp(sf.learned_why, err.text))
+			error("%s: %s; policy %s stays in force", plugin_type,
+				err.text, policy_name(sf.policy));
+		snprintf(sf.learned_why, sizeof(sf.learned_why), "%s",
+			err.text);
+		return;
+	}
+	sf.learned_why[0] = '\0';
+	if (k == sf.policy)
+		return;
+	sf.policy = k;
+	info("%s: policy %s, from a new version of %s", plugin_type,
+		policy_name(sf.policy), c->priority_policy);
+}
+
+/* Read the policy again when carbon.conf or its learned file changed. */
 static void refresh(time_t now)
 {
 	const struct carbon_conf *c;
 
 	carbon_feed_refresh(sf.feed, now, false);
-	if (sf.generation == carbon_feed_generation(sf.feed))
+	if (sf.generation == carbon_feed_generation(sf.feed)) {
+		refresh_learned(carbon_feed_conf(sf.feed), now);
 		return;
+	}
 	sf.generation = carbon_feed_generation(sf.feed);
+	sf.learned_checked = now;
+	sf.learned_why[0] = '\0';
 	c = carbon_feed_conf(sf.feed);
 	sf.have_policy = c && policy_parse(c->priority_policy, &sf.policy) == 0;
 	if (c) {
