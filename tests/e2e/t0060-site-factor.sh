@@ -131,17 +131,35 @@ mv "$e2e_state/etc/f1-learned.policy.new" "$e2e_state/etc/f1-learned.policy"
 wait_update retrained 200 || e2e_bail "the retrained policy file was not taken"
 check_order retrained spf
 
+# write_forecast FROM TO LOW: the region's forecast file, a sample every
+# 10 min over [t0 + FROM, t0 + TO) hours: 300 g/kWh, 100 from t0 + LOW h.
+write_forecast() {
+	local t v
+	{
+		echo "Time,Carbon Intensity"
+		for ((t = t0 + $1 * 3600; t < t0 + $2 * 3600; t += 600)); do
+			v=300
+			[ $t -ge $((t0 + $3 * 3600)) ] && v=100
+			echo "$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S'),$v"
+		done
+	} > "$e2e_state/etc/here.csv.new"
+	mv "$e2e_state/etc/here.csv.new" "$e2e_state/etc/here.csv"
+}
+# check_by_cpus WHAT n|nr WHY: squeue's order is by CPUs (n: ascending,
+# nr: descending), else WHY.
+check_by_cpus() {
+	local got want
+	got=$(squeue --sort=-p,i -t PD -h -o '%i')
+	want=$(squeue -t PD -h -o '%i|%C' | sort -t'|' -k2,2"$2" -k1,1n | cut -d'|' -f1)
+	e2e_say "$1: squeue order      $(echo "$got" | tr '\n' ' ')"
+	e2e_say "$1: by CPUs ($2 sort) $(echo "$want" | tr '\n' ' ')"
+	[ "$got" = "$want" ] || e2e_fail "$1: not ordered by CPUs ($2): $3"
+}
+
 # A learned policy with a carbon term, c from the forecast of the jobs'
 # region: 300 g/kWh until 3 h from now, then 100 for an hour.
 t0=$(( $(date +%s) / 60 * 60 ))
-{
-	echo "Time,Carbon Intensity"
-	for ((t = t0 - 3600; t < t0 + 4 * 3600; t += 600)); do
-		v=300
-		[ $t -ge $((t0 + 3 * 3600)) ] && v=100
-		echo "$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S'),$v"
-	done
-} > "$e2e_state/etc/here.csv"
+write_forecast -1 4 3
 cat > "$e2e_state/etc/carbon-learned.policy" <<POLICY
 # c = 2 here: 2*q*c - 3*q = q, ascending CPUs; c = 0 would give -3*q
 name = carbon-learned
@@ -151,35 +169,17 @@ write_conf "$e2e_state/etc/carbon.conf.new" \
 	"learned:$e2e_state/etc/carbon-learned.policy" "$e2e_state/etc/here.csv"
 mv "$e2e_state/etc/carbon.conf.new" "$e2e_state/etc/carbon.conf"
 wait_update carbon-learned 200 || e2e_bail "the carbon policy file was not taken"
-got=$(squeue --sort=-p,i -t PD -h -o '%i')
-want=$(squeue -t PD -h -o '%i|%C' | sort -t'|' -k2,2n -k1,1n | cut -d'|' -f1)
-e2e_say "carbon-learned: squeue order  $(echo "$got" | tr '\n' ' ')"
-e2e_say "carbon-learned: by CPUs, up   $(echo "$want" | tr '\n' ' ')"
-[ "$got" = "$want" ] ||
-	e2e_fail "carbon-learned: not by ascending CPUs: c was not read as 2"
+check_by_cpus carbon-learned n "c was not read as 2"
 
 # The fetcher writes a forecast that ended 2 h ago (fresh by its file
 # time): c is unknown, 0, and -3*q orders by descending CPUs. Repeated
 # past its end, the series would read 300 now and 100 later: c = 2 again.
-{
-	echo "Time,Carbon Intensity"
-	for ((t = t0 - 26 * 3600; t < t0 - 2 * 3600; t += 600)); do
-		v=300
-		[ $t -ge $((t0 - 5 * 3600)) ] && v=100
-		echo "$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S'),$v"
-	done
-} > "$e2e_state/etc/here.csv.new"
-mv "$e2e_state/etc/here.csv.new" "$e2e_state/etc/here.csv"
+write_forecast -26 -2 -5
 ended() { grep -q "site_factor/carbon: region here: forecast .* has ended" "$ctld_log"; }
 e2e_wait_for "the ended forecast to be seen" 150 ended ||
 	e2e_fail "an ended forecast is not logged as ended"
 wait_update carbon-learned 200 || e2e_bail "no update after the forecast ended"
-got=$(squeue --sort=-p,i -t PD -h -o '%i')
-want=$(squeue -t PD -h -o '%i|%C' | sort -t'|' -k2,2nr -k1,1n | cut -d'|' -f1)
-e2e_say "ended forecast: squeue order  $(echo "$got" | tr '\n' ' ')"
-e2e_say "ended forecast: by CPUs, down $(echo "$want" | tr '\n' ' ')"
-[ "$got" = "$want" ] ||
-	e2e_fail "ended forecast: not by descending CPUs: c was not taken as 0"
+check_by_cpus "ended forecast" nr "c was not taken as 0"
 
 # A broken carbon.conf: every pending job's factor goes back to neutral
 # (sprio's SITE 0), not only those of jobs submitted since.
