@@ -663,8 +663,22 @@ static const struct call calls[] = {
 		160, true},
 };
 
+/* A step record of slurmstepd, as ENERGY_DATA_STEP_PTR gives it. */
+static stepd_step_rec_t *make_step(uint32_t step_id, char **env)
+{
+	stepd_step_rec_t *step = xmalloc(sizeof(*step));
+
+	step->step_id.job_id = 42;
+	step->step_id.step_id = step_id;
+	step->cont_id = 4242;
+	step->cpus = 1;
+	step->env = env;
+	return step;
+}
+
 START_TEST(test_request_types)
 {
+	stepd_step_rec_t *step = make_step(0, NULL);
 	acct_gather_energy_t rec[2];
 	uint64_t read_uj = 0, step_uj = 0;
 	bool step_started = false;
@@ -699,8 +713,7 @@ START_TEST(test_request_types)
 				"last poll %ld", (long)last);
 			continue;
 		case ENERGY_DATA_STEP_PTR:
-			ck_assert_int_eq(
-				plug.set_data(c->type, &dummy_step), 0);
+			ck_assert_int_eq(plug.set_data(c->type, step), 0);
 			continue;
 		case ENERGY_DATA_RECONFIG:
 			ck_assert_int_eq(plug.set_data(c->type, NULL), 0);
@@ -744,6 +757,8 @@ START_TEST(test_request_types)
 	ck_assert_int_eq(logged("error acct_gather_energy/powercap: get_data: "
 				"unknown type 99"),
 		1);
+	so_unload();
+	xfree(step);
 }
 END_TEST
 
@@ -1491,18 +1506,6 @@ static void child_stop(void)
 	step_child = 0;
 }
 
-/* A step record of slurmstepd, as ENERGY_DATA_STEP_PTR gives it. */
-static stepd_step_rec_t *make_step(uint32_t step_id, char **env)
-{
-	stepd_step_rec_t *step = xmalloc(sizeof(*step));
-
-	step->step_id.job_id = 42;
-	step->step_id.step_id = step_id;
-	step->cont_id = 4242;
-	step->cpus = 1;
-	step->env = env;
-	return step;
-}
 
 #define SHARE_CONF "PowercapShare=cpu\nPowercapIdleWatts=40\n"
 
