@@ -17,7 +17,7 @@ double carbon_grams(
 	return watts * intensity_series_integral(s, t0, t1) / CARBON_J_PER_KWH;
 }
 
-static void format_utc(int64_t t, char *buf, size_t size)
+void carbon_format_utc(int64_t t, char *buf, size_t size)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -47,10 +47,10 @@ int carbon_intensity_mean(const struct carbon_intensity *ci, int64_t t0,
 				(double)(t1 - t0);
 		return 0;
 	}
-	format_utc(t0, a, sizeof(a));
-	format_utc(t1 > t0 ? t1 : t0, b, sizeof(b));
-	format_utc(start, c, sizeof(c));
-	format_utc(end, d, sizeof(d));
+	carbon_format_utc(t0, a, sizeof(a));
+	carbon_format_utc(t1 > t0 ? t1 : t0, b, sizeof(b));
+	carbon_format_utc(start, c, sizeof(c));
+	carbon_format_utc(end, d, sizeof(d));
 	return sc_errprintf(err,
 		"region %s: intensity series covers %s..%s, not %s..%s",
 		ci->name ? ci->name : "?", c, d, a, b);

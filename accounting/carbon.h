@@ -8,6 +8,7 @@
 #ifndef ACCOUNTING_CARBON_H
 #define ACCOUNTING_CARBON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sc_error.h"
@@ -19,6 +20,12 @@ struct intensity_series;
 
 /* Seconds per (Julian) year, for lifetimes given in years. */
 #define CARBON_S_PER_YEAR (365.25 * 86400.0)
+
+/*
+ * Unix time t as "YYYY-MM-DDTHH:MM:SSZ" in buf (32 bytes hold it), or as
+ * its number of seconds if the calendar cannot hold it.
+ */
+void carbon_format_utc(int64_t t, char *buf, size_t size);
 
 /*
  * Grams CO2e of a constant draw of watts (facility power, PUE already

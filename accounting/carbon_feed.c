@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "carbon.h"
 #include "carbon_feed.h"
 
 /* What identifies a file's content without reading it. */
@@ -206,12 +206,10 @@ static void refresh_region(struct carbon_feed *f, size_t i, time_t now)
 	}
 	/* a file rewritten with old data is fresh by its time, not by this */
 	if (now >= intensity_series_end(fr->series)) {
-		time_t end = (time_t)intensity_series_end(fr->series);
-		struct tm tm;
-		char at[32] = "?";
+		char at[32];
 
-		if (gmtime_r(&end, &tm))
-			strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		carbon_format_utc(intensity_series_end(fr->series), at,
+			sizeof(at));
 		snprintf(why, sizeof(why), "forecast %s has ended: its last "
 					   "interval ends at %s",
 			r->path, at);
